@@ -1,0 +1,49 @@
+#include "core/backend.h"
+
+#include <cstdlib>
+#include <string>
+
+#include "core/cpu/blas.h"
+#include "core/cpu/parallel.h"
+#include "core/error.h"
+#ifdef IGCAM_WITH_CUDA
+#include "cuda/runtime.h"
+#endif
+
+namespace igcam {
+
+namespace {
+bool forced_cpu() {
+    const char* env = std::getenv("IGCAM_DEVICE");
+    return env != nullptr && std::string(env) == "cpu";
+}
+}  // namespace
+
+bool cuda_built() {
+#ifdef IGCAM_WITH_CUDA
+    return true;
+#else
+    return false;
+#endif
+}
+
+int cuda_device_count() {
+#ifdef IGCAM_WITH_CUDA
+    return forced_cpu() ? 0 : cuda::device_count();
+#else
+    return 0;
+#endif
+}
+
+std::string backend_summary() {
+    std::string text = detail::concat("cpu: ", cpu::blas_name(), ", ", cpu::num_threads(), " threads; ");
+#ifdef IGCAM_WITH_CUDA
+    text += "cuda: built (" + cuda::describe_runtime() + ")";
+    if (forced_cpu()) text += ", disabled by IGCAM_DEVICE=cpu";
+#else
+    text += "cuda: not built";
+#endif
+    return text;
+}
+
+}  // namespace igcam

@@ -1,0 +1,16 @@
+// Which backends this build has and what the machine offers, for --device auto and reports.
+#pragma once
+
+#include <string>
+
+namespace igcam {
+
+// True when the CUDA backend was compiled in (IGCAM_CUDA=AUTO found it, or ON).
+bool cuda_built();
+// CUDA devices usable now (0 without a build, a driver or a device). IGCAM_DEVICE=cpu
+// forces 0.
+int cuda_device_count();
+// One line for logs and reports: build flags, BLAS, threads, CUDA state.
+std::string backend_summary();
+
+}  // namespace igcam

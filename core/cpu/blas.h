@@ -1,0 +1,16 @@
+// Row-major GEMM through the CPU BLAS (OpenBLAS): C = alpha * op(A) * op(B) + beta * C,
+// with op(A) (m, k), op(B) (k, n), C (m, n), each with its leading dimension in elements.
+#pragma once
+
+#include <cstdint>
+
+namespace igcam::cpu {
+
+template <typename T>
+void gemm(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k, T alpha,
+          const T* a, int64_t lda, const T* b, int64_t ldb, T beta, T* c, int64_t ldc);
+
+// The BLAS's name and thread count, for reports.
+const char* blas_name();
+
+}  // namespace igcam::cpu

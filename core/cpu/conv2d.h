@@ -1,0 +1,29 @@
+// CPU convolution (cross-correlation) as im2col + GEMM; 1x1 stride-1 unpadded convolutions
+// go straight to GEMM. Tensors are contiguous NCHW; sizes come from Conv2dGeometry g.
+#pragma once
+
+#include "core/op_params.h"
+
+namespace igcam::cpu {
+
+// y (batch, out_channels, out_h, out_w) = conv(x (batch, in_channels, in_h, in_w),
+// weight (out_channels, in_channels, kernel_h, kernel_w)) + bias (out_channels) or no bias
+// when bias is null. Assigns y.
+template <typename T>
+void conv2d_forward(T* y, const T* x, const T* weight, const T* bias, const Conv2dGeometry& g);
+
+// grad_x (batch, in_channels, in_h, in_w) from grad_y (batch, out_channels, out_h, out_w).
+// Assigns grad_x.
+template <typename T>
+void conv2d_backward_data(T* grad_x, const T* grad_y, const T* weight, const Conv2dGeometry& g);
+
+// grad_weight (out_channels, in_channels, kernel_h, kernel_w), summed over the batch.
+// Assigns grad_weight.
+template <typename T>
+void conv2d_backward_weight(T* grad_weight, const T* grad_y, const T* x, const Conv2dGeometry& g);
+
+// grad_bias (out_channels) = sum of grad_y over batch and space. Assigns grad_bias.
+template <typename T>
+void conv2d_backward_bias(T* grad_bias, const T* grad_y, const Conv2dGeometry& g);
+
+}  // namespace igcam::cpu

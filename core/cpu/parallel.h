@@ -1,0 +1,20 @@
+// parallel_for: splits [0, count) into contiguous ranges run on a small persistent thread
+// pool (one thread per core, or IGCAM_NUM_THREADS). Nested calls run inline, so kernels
+// can call it freely. Workers sleep on a condition variable, never spin, so they do not
+// steal cores from OpenBLAS between our loops.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+
+namespace igcam::cpu {
+
+// Runs body(begin, end) over disjoint ranges covering [0, count). Ranges hold at least
+// `min_per_thread` items, so tiny loops stay on the calling thread.
+void parallel_for(int64_t count, int64_t min_per_thread,
+                  const std::function<void(int64_t begin, int64_t end)>& body);
+
+// Threads parallel_for uses (including the caller).
+int num_threads();
+
+}  // namespace igcam::cpu

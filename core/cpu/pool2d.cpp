@@ -1,0 +1,181 @@
+#include "core/cpu/pool2d.h"
+
+#include <algorithm>
+
+#include "core/cpu/parallel.h"
+
+namespace igcam::cpu {
+
+namespace {
+
+// One window, clipped to the input. `divisor` is the avg-pool divisor (PyTorch's rule).
+struct Window {
+    int64_t h0, h1, w0, w1;
+    int64_t divisor;
+};
+
+Window window_at(const Pool2dGeometry& g, int64_t oh, int64_t ow) {
+    int64_t h0 = oh * g.stride_h - g.pad_top, w0 = ow * g.stride_w - g.pad_left;
+    int64_t h1 = std::min(h0 + g.kernel_h, g.in_h + g.pad_bottom);
+    int64_t w1 = std::min(w0 + g.kernel_w, g.in_w + g.pad_right);
+    const int64_t padded_area = (h1 - h0) * (w1 - w0);
+    h0 = std::max<int64_t>(h0, 0);
+    w0 = std::max<int64_t>(w0, 0);
+    h1 = std::min(h1, g.in_h);
+    w1 = std::min(w1, g.in_w);
+    const int64_t area = std::max<int64_t>(h1 - h0, 0) * std::max<int64_t>(w1 - w0, 0);
+    return {h0, h1, w0, w1, g.count_include_pad ? padded_area : area};
+}
+
+// Flat index (within the plane) of the first maximum of the window, or -1 if it is empty.
+template <typename T>
+int64_t first_max_index(const T* plane, const Window& win, int64_t in_w) {
+    int64_t best = -1;
+    T best_value = T(0);
+    for (int64_t h = win.h0; h < win.h1; ++h)
+        for (int64_t w = win.w0; w < win.w1; ++w) {
+            const T v = plane[h * in_w + w];
+            if (best < 0 || v > best_value) {
+                best = h * in_w + w;
+                best_value = v;
+            }
+        }
+    return best;
+}
+
+int64_t grain_for(int64_t plane_elements) {
+    return std::max<int64_t>(1, 4096 / std::max<int64_t>(plane_elements, 1));
+}
+
+}  // namespace
+
+template <typename T>
+void max_pool2d_forward(T* y, const T* x, const Pool2dGeometry& g) {
+    parallel_for(g.planes, grain_for(g.in_h * g.in_w), [&](int64_t begin, int64_t end) {
+        for (int64_t plane = begin; plane < end; ++plane) {
+            const T* in = x + plane * g.in_h * g.in_w;
+            T* out = y + plane * g.out_h * g.out_w;
+            for (int64_t oh = 0; oh < g.out_h; ++oh)
+                for (int64_t ow = 0; ow < g.out_w; ++ow) {
+                    const int64_t best = first_max_index(in, window_at(g, oh, ow), g.in_w);
+                    out[oh * g.out_w + ow] = best < 0 ? T(0) : in[best];
+                }
+        }
+    });
+}
+
+template <typename T>
+void max_pool2d_backward(T* grad_x, const T* grad_y, const T* x, const Pool2dGeometry& g) {
+    parallel_for(g.planes, grain_for(g.in_h * g.in_w), [&](int64_t begin, int64_t end) {
+        for (int64_t plane = begin; plane < end; ++plane) {
+            const T* in = x + plane * g.in_h * g.in_w;
+            const T* dy = grad_y + plane * g.out_h * g.out_w;
+            T* dx = grad_x + plane * g.in_h * g.in_w;
+            std::fill(dx, dx + g.in_h * g.in_w, T(0));
+            for (int64_t oh = 0; oh < g.out_h; ++oh)
+                for (int64_t ow = 0; ow < g.out_w; ++ow) {
+                    const int64_t best = first_max_index(in, window_at(g, oh, ow), g.in_w);
+                    if (best >= 0) dx[best] += dy[oh * g.out_w + ow];
+                }
+        }
+    });
+}
+
+template <typename T>
+void avg_pool2d_forward(T* y, const T* x, const Pool2dGeometry& g) {
+    parallel_for(g.planes, grain_for(g.in_h * g.in_w), [&](int64_t begin, int64_t end) {
+        for (int64_t plane = begin; plane < end; ++plane) {
+            const T* in = x + plane * g.in_h * g.in_w;
+            T* out = y + plane * g.out_h * g.out_w;
+            for (int64_t oh = 0; oh < g.out_h; ++oh)
+                for (int64_t ow = 0; ow < g.out_w; ++ow) {
+                    const Window win = window_at(g, oh, ow);
+                    T sum = T(0);
+                    for (int64_t h = win.h0; h < win.h1; ++h)
+                        for (int64_t w = win.w0; w < win.w1; ++w) sum += in[h * g.in_w + w];
+                    out[oh * g.out_w + ow] = win.divisor > 0 ? sum / static_cast<T>(win.divisor) : T(0);
+                }
+        }
+    });
+}
+
+template <typename T>
+void avg_pool2d_backward(T* grad_x, const T* grad_y, const Pool2dGeometry& g) {
+    parallel_for(g.planes, grain_for(g.in_h * g.in_w), [&](int64_t begin, int64_t end) {
+        for (int64_t plane = begin; plane < end; ++plane) {
+            const T* dy = grad_y + plane * g.out_h * g.out_w;
+            T* dx = grad_x + plane * g.in_h * g.in_w;
+            std::fill(dx, dx + g.in_h * g.in_w, T(0));
+            for (int64_t oh = 0; oh < g.out_h; ++oh)
+                for (int64_t ow = 0; ow < g.out_w; ++ow) {
+                    const Window win = window_at(g, oh, ow);
+                    if (win.divisor <= 0) continue;
+                    const T share = dy[oh * g.out_w + ow] / static_cast<T>(win.divisor);
+                    for (int64_t h = win.h0; h < win.h1; ++h)
+                        for (int64_t w = win.w0; w < win.w1; ++w) dx[h * g.in_w + w] += share;
+                }
+        }
+    });
+}
+
+namespace {
+int64_t adaptive_start(int64_t i, int64_t in, int64_t out) { return (i * in) / out; }
+int64_t adaptive_end(int64_t i, int64_t in, int64_t out) { return ((i + 1) * in + out - 1) / out; }
+}  // namespace
+
+template <typename T>
+void adaptive_avg_pool2d_forward(T* y, const T* x, int64_t planes, int64_t in_h, int64_t in_w,
+                                 int64_t out_h, int64_t out_w) {
+    parallel_for(planes, grain_for(in_h * in_w), [&](int64_t begin, int64_t end) {
+        for (int64_t plane = begin; plane < end; ++plane) {
+            const T* in = x + plane * in_h * in_w;
+            T* out = y + plane * out_h * out_w;
+            for (int64_t oh = 0; oh < out_h; ++oh) {
+                const int64_t h0 = adaptive_start(oh, in_h, out_h), h1 = adaptive_end(oh, in_h, out_h);
+                for (int64_t ow = 0; ow < out_w; ++ow) {
+                    const int64_t w0 = adaptive_start(ow, in_w, out_w), w1 = adaptive_end(ow, in_w, out_w);
+                    T sum = T(0);
+                    for (int64_t h = h0; h < h1; ++h)
+                        for (int64_t w = w0; w < w1; ++w) sum += in[h * in_w + w];
+                    out[oh * out_w + ow] = sum / static_cast<T>((h1 - h0) * (w1 - w0));
+                }
+            }
+        }
+    });
+}
+
+template <typename T>
+void adaptive_avg_pool2d_backward(T* grad_x, const T* grad_y, int64_t planes, int64_t in_h,
+                                  int64_t in_w, int64_t out_h, int64_t out_w) {
+    parallel_for(planes, grain_for(in_h * in_w), [&](int64_t begin, int64_t end) {
+        for (int64_t plane = begin; plane < end; ++plane) {
+            const T* dy = grad_y + plane * out_h * out_w;
+            T* dx = grad_x + plane * in_h * in_w;
+            std::fill(dx, dx + in_h * in_w, T(0));
+            for (int64_t oh = 0; oh < out_h; ++oh) {
+                const int64_t h0 = adaptive_start(oh, in_h, out_h), h1 = adaptive_end(oh, in_h, out_h);
+                for (int64_t ow = 0; ow < out_w; ++ow) {
+                    const int64_t w0 = adaptive_start(ow, in_w, out_w), w1 = adaptive_end(ow, in_w, out_w);
+                    const T share = dy[oh * out_w + ow] / static_cast<T>((h1 - h0) * (w1 - w0));
+                    for (int64_t h = h0; h < h1; ++h)
+                        for (int64_t w = w0; w < w1; ++w) dx[h * in_w + w] += share;
+                }
+            }
+        }
+    });
+}
+
+#define IGCAM_INSTANTIATE_POOL2D(T)                                                          \
+    template void max_pool2d_forward<T>(T*, const T*, const Pool2dGeometry&);                \
+    template void max_pool2d_backward<T>(T*, const T*, const T*, const Pool2dGeometry&);     \
+    template void avg_pool2d_forward<T>(T*, const T*, const Pool2dGeometry&);                \
+    template void avg_pool2d_backward<T>(T*, const T*, const Pool2dGeometry&);               \
+    template void adaptive_avg_pool2d_forward<T>(T*, const T*, int64_t, int64_t, int64_t,    \
+                                                 int64_t, int64_t);                          \
+    template void adaptive_avg_pool2d_backward<T>(T*, const T*, int64_t, int64_t, int64_t,   \
+                                                  int64_t, int64_t);
+IGCAM_INSTANTIATE_POOL2D(float)
+IGCAM_INSTANTIATE_POOL2D(double)
+#undef IGCAM_INSTANTIATE_POOL2D
+
+}  // namespace igcam::cpu

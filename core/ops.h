@@ -1,0 +1,113 @@
+// THE op API. Layers, autograd and CAM code call only these functions; ops.cpp checks every
+// argument (defined, same device, same dtype, shapes, sizes) and dispatches to the backend
+// kernels (core/cpu today, cuda/ when it implements them). Every op returns a new tensor and
+// never writes into its inputs, so tensors saved for backward stay valid.
+//
+// Conventions: images are NCHW; f32 and f64 are both supported on the CPU; all tensor
+// arguments of one call must share dtype and device (DTypeError / DeviceError otherwise);
+// shape problems throw ShapeError, bad scalar arguments ValueError. An undefined `bias`
+// tensor means "no bias".
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "core/op_params.h"
+#include "core/tensor.h"
+
+namespace igcam::ops {
+
+// ---- convolution -------------------------------------------------------------------
+// requires: x (N, C, H, W), weight (O, C, kh, kw), bias (O) or undefined; strides >= 1;
+//           padding >= 0; the kernel fits in the padded input.
+// ensures:  y (N, O, (H + pad_top + pad_bottom - kh) / stride_h + 1, ...) (floor).
+Shape conv2d_output_shape(const Shape& x, const Shape& weight, const Conv2dParams& params);
+Tensor conv2d_forward(const Tensor& x, const Tensor& weight, const Tensor& bias,
+                      const Conv2dParams& params);
+// grad_y (N, O, out_h, out_w) -> grad_x with shape x_shape.
+Tensor conv2d_backward_data(const Tensor& grad_y, const Tensor& weight, const Shape& x_shape,
+                            const Conv2dParams& params);
+// grad_y (N, O, out_h, out_w), x (N, C, H, W) -> grad_weight with shape weight_shape.
+Tensor conv2d_backward_weight(const Tensor& grad_y, const Tensor& x, const Shape& weight_shape,
+                              const Conv2dParams& params);
+// grad_y (N, O, out_h, out_w) -> grad_bias (O).
+Tensor conv2d_backward_bias(const Tensor& grad_y);
+
+// ---- fully connected ---------------------------------------------------------------
+// x (N, in), weight (out, in), bias (out) or undefined -> y (N, out) = x weight^T + bias.
+Tensor linear_forward(const Tensor& x, const Tensor& weight, const Tensor& bias);
+Tensor linear_backward_input(const Tensor& grad_y, const Tensor& weight);  // -> (N, in)
+Tensor linear_backward_weight(const Tensor& grad_y, const Tensor& x);      // -> (out, in)
+Tensor linear_backward_bias(const Tensor& grad_y);                         // -> (out)
+
+// ---- activations -------------------------------------------------------------------
+// Any shape. The gradient passes where x > 0 and is 0 at exactly 0 (PyTorch's convention).
+Tensor relu_forward(const Tensor& x);
+Tensor relu_backward(const Tensor& grad_y, const Tensor& x);
+// Softmax along `axis` (negative counts from the end), computed with the max subtracted.
+Tensor softmax_forward(const Tensor& x, int axis);
+Tensor softmax_backward(const Tensor& grad_y, const Tensor& y, int axis);
+
+// ---- pooling -----------------------------------------------------------------------
+// x (N, C, H, W). Kernel and stride >= 1; padding >= 0 and at most half the kernel (as
+// PyTorch); ceil_mode drops a last window that would start in the trailing padding.
+Shape pool2d_output_shape(const Shape& x, const Pool2dParams& params);
+Tensor max_pool2d_forward(const Tensor& x, const Pool2dParams& params);
+// Routes each gradient to the first maximum of its window in row-major order.
+Tensor max_pool2d_backward(const Tensor& grad_y, const Tensor& x, const Pool2dParams& params);
+Tensor avg_pool2d_forward(const Tensor& x, const Pool2dParams& params);
+Tensor avg_pool2d_backward(const Tensor& grad_y, const Shape& x_shape, const Pool2dParams& params);
+// x (N, C, H, W) -> (N, C, out_h, out_w); (1, 1) is global average pooling.
+Tensor adaptive_avg_pool2d_forward(const Tensor& x, int64_t out_h, int64_t out_w);
+Tensor adaptive_avg_pool2d_backward(const Tensor& grad_y, const Shape& x_shape);
+
+// ---- batch norm (inference form) -----------------------------------------------------
+// x (N, C, H, W) or (N, C); gamma, beta, mean, var (C); eps > 0.
+// y = (x - mean) / sqrt(var + eps) * gamma + beta, with scale and shift formed in double.
+Tensor batch_norm_forward(const Tensor& x, const Tensor& gamma, const Tensor& beta,
+                          const Tensor& mean, const Tensor& var, double eps);
+// The gradient with respect to x only: grad_y * gamma / sqrt(var + eps).
+Tensor batch_norm_backward_input(const Tensor& grad_y, const Tensor& gamma, const Tensor& var,
+                                 double eps);
+
+// ---- elementwise (numpy broadcasting: shapes align from the right, size-1 dims stretch) ----
+Shape broadcast_shape(const Shape& a, const Shape& b);
+Tensor add(const Tensor& a, const Tensor& b);
+Tensor sub(const Tensor& a, const Tensor& b);
+Tensor mul(const Tensor& a, const Tensor& b);
+// y = alpha * x + beta.
+Tensor affine(const Tensor& x, double alpha, double beta = 0.0);
+Tensor scale(const Tensor& x, double alpha);
+// Repeats x along size-1 (or missing leading) dimensions up to `shape`.
+Tensor broadcast_to(const Tensor& x, const Shape& shape);
+// The adjoint of broadcast_to: sums x down to `shape` (which must broadcast to x's shape).
+Tensor sum_to(const Tensor& x, const Shape& shape);
+Tensor cast(const Tensor& x, DType dtype);
+
+// ---- reductions ----------------------------------------------------------------------
+// Sum / mean over `axes` (negative allowed, no repeats; empty = every axis). keepdim keeps
+// the reduced axes with size 1. Accumulates in double.
+Tensor sum(const Tensor& x, const std::vector<int>& axes = {}, bool keepdim = false);
+// The shape sum/mean return (validates the axes).
+Shape reduced_shape(const Shape& x, const std::vector<int>& axes, bool keepdim);
+Tensor mean(const Tensor& x, const std::vector<int>& axes = {}, bool keepdim = false);
+
+// ---- resizing and padding --------------------------------------------------------------
+// Bilinear, half-pixel centres (align_corners=false): x (N, C, H, W) -> (N, C, out_h, out_w).
+Tensor resize_bilinear_forward(const Tensor& x, int64_t out_h, int64_t out_w);
+Tensor resize_bilinear_backward(const Tensor& grad_y, const Shape& x_shape);
+// Zero padding of the last two axes: x (N, C, H, W) -> (N, C, H + top + bottom, W + left + right).
+Tensor pad2d_forward(const Tensor& x, const Padding2d& pad);
+Tensor pad2d_backward(const Tensor& grad_y, const Padding2d& pad);
+
+// ---- statistics -----------------------------------------------------------------------
+struct TensorStats {
+    double l2 = 0, min = 0, max = 0, zero_fraction = 0;
+};
+// L2 norm, min, max and fraction of exact zeros (all 0 for an empty tensor).
+TensorStats tensor_stats(const Tensor& x);
+// max_i |a_i - b_i| and max_i |b_i| (a and b of one shape; dtypes may differ).
+double max_abs_diff(const Tensor& a, const Tensor& b);
+double max_abs(const Tensor& x);
+
+}  // namespace igcam::ops

@@ -1,0 +1,39 @@
+// Storage: one owning, move-only buffer of bytes on one device. Tensors share a Storage
+// through shared_ptr; the CPU buffer is 64-byte aligned so BLAS and vector loads are happy.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+
+#include "core/device.h"
+
+namespace igcam {
+
+class Storage {
+public:
+    // Allocates `bytes` (uninitialised) on `device`. Throws OutOfMemoryError naming the
+    // size when the allocation fails, DeviceError for a device this build cannot use.
+    static std::shared_ptr<Storage> allocate(std::size_t bytes, Device device);
+
+    ~Storage();
+    Storage(const Storage&) = delete;
+    Storage& operator=(const Storage&) = delete;
+
+    void* data() const { return data_; }
+    std::size_t bytes() const { return bytes_; }
+    Device device() const { return device_; }
+
+private:
+    Storage(void* data, std::size_t bytes, Device device)
+        : data_(data), bytes_(bytes), device_(device) {}
+
+    void* data_;
+    std::size_t bytes_;
+    Device device_;
+};
+
+// The CPU allocator: 64-byte aligned, never returns null (throws OutOfMemoryError).
+void* cpu_allocate(std::size_t bytes);
+void cpu_free(void* pointer) noexcept;
+
+}  // namespace igcam

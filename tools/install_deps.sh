@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Installs every system package igcam needs from Debian's archive. Idempotent: packages
+# already present are skipped, and apt-get runs only when something is missing.
+#   tools/install_deps.sh          build + test dependencies
+#   tools/install_deps.sh --build  build dependencies only (no PyTorch reference stack)
+set -euo pipefail
+
+build_packages=(
+  cmake g++ make pkg-config
+  libhdf5-dev libopenblas-dev libpng-dev libjpeg62-turbo-dev
+  doctest-dev libcli11-dev nlohmann-json3-dev
+)
+# The reference tests run these with Debian's own /usr/bin/python3.
+reference_packages=(
+  python3 python3-torch python3-torchvision python3-h5py python3-numpy
+)
+
+wanted=("${build_packages[@]}")
+if [[ "${1:-}" != "--build" ]]; then
+  wanted+=("${reference_packages[@]}")
+fi
+
+missing=()
+for package in "${wanted[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$package")
+  fi
+done
+
+if [[ ${#missing[@]} -eq 0 ]]; then
+  echo "install_deps: all ${#wanted[@]} packages present"
+  exit 0
+fi
+
+sudo_cmd=()
+if [[ $(id -u) -ne 0 ]]; then sudo_cmd=(sudo); fi
+echo "install_deps: installing ${missing[*]}"
+"${sudo_cmd[@]}" apt-get update -qq
+DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "install_deps: done"
