@@ -37,6 +37,15 @@ std::vector<int64_t> broadcast_strides(const Shape& shape, const Shape& out) {
     return strides;
 }
 
+// True when `from` can be broadcast to exactly `to` (right-aligned, size-1 dims stretch).
+bool broadcasts_to(const Shape& from, const Shape& to) {
+    if (from.rank() > to.rank()) return false;
+    const int offset = to.rank() - from.rank();
+    for (int d = 0; d < from.rank(); ++d)
+        if (from.dims()[d] != 1 && from.dims()[d] != to.dims()[d + offset]) return false;
+    return true;
+}
+
 Tensor binary(const char* op, cpu::BinaryOp kind, const Tensor& a, const Tensor& b) {
     check_defined(op, a, "a");
     check_defined(op, b, "b");
@@ -236,7 +245,7 @@ Tensor scale(const Tensor& x, double alpha) { return affine(x, alpha, 0.0); }
 Tensor broadcast_to(const Tensor& x, const Shape& shape) {
     const char* op = "broadcast_to";
     check_defined(op, x, "x");
-    IGCAM_CHECK(x.rank() <= shape.rank() && broadcast_shape(x.shape(), shape) == shape, ShapeError, op,
+    IGCAM_CHECK(broadcasts_to(x.shape(), shape), ShapeError, op,
                 ": shape ", x.shape().to_string(), " cannot be broadcast to ", shape.to_string());
     Tensor out = Tensor::empty(shape, x.dtype(), x.device());
     dispatch(op, x, [&](auto zero) {
@@ -249,7 +258,7 @@ Tensor broadcast_to(const Tensor& x, const Shape& shape) {
 Tensor sum_to(const Tensor& x, const Shape& shape) {
     const char* op = "sum_to";
     check_defined(op, x, "x");
-    IGCAM_CHECK(shape.rank() <= x.rank() && broadcast_shape(shape, x.shape()) == x.shape(), ShapeError,
+    IGCAM_CHECK(broadcasts_to(shape, x.shape()), ShapeError,
                 op, ": shape ", x.shape().to_string(), " cannot be summed down to ", shape.to_string());
     if (shape == x.shape()) return x;
     return strided_sum(op, x, shape, broadcast_strides(shape, x.shape()));

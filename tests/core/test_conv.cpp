@@ -1,1 +1,125 @@
+// The im2col + BLAS convolution against a naive direct-loop convolution written here, in
+// float64 on random shapes (batch > 1, strides, asymmetric padding, 1x1 pointwise, kernels
+// as large as the padded input). Forward, backward-data, backward-weight and backward-bias.
+#include <vector>
+
+#include "core/ops.h"
+#include "core/random.h"
 #include "tests/test_util.h"
+
+using namespace igcam;
+
+namespace {
+
+struct Case {
+    int64_t n, c, h, w, o, kh, kw;
+    Conv2dParams p;
+};
+
+Conv2dParams params(int64_t sh, int64_t sw, int64_t top, int64_t bottom, int64_t left, int64_t right) {
+    Conv2dParams p;
+    p.stride_h = sh;
+    p.stride_w = sw;
+    p.pad = {top, bottom, left, right};
+    return p;
+}
+
+// The oracle: y[n,o,i,j] = b[o] + sum_{c,a,b} x[n,c,i*sh-top+a, j*sw-left+b] * w[o,c,a,b],
+// with x = 0 outside the image.
+struct Naive {
+    const Case& k;
+    int64_t oh, ow;
+    explicit Naive(const Case& kase)
+        : k(kase),
+          oh((kase.h + kase.p.pad.top + kase.p.pad.bottom - kase.kh) / kase.p.stride_h + 1),
+          ow((kase.w + kase.p.pad.left + kase.p.pad.right - kase.kw) / kase.p.stride_w + 1) {}
+
+    // Calls f(x_index, w_index, y_index) for every multiply-add of the convolution.
+    template <typename F>
+    void each_tap(F f) const {
+        for (int64_t n = 0; n < k.n; ++n)
+            for (int64_t o = 0; o < k.o; ++o)
+                for (int64_t i = 0; i < oh; ++i)
+                    for (int64_t j = 0; j < ow; ++j)
+                        for (int64_t c = 0; c < k.c; ++c)
+                            for (int64_t a = 0; a < k.kh; ++a)
+                                for (int64_t b = 0; b < k.kw; ++b) {
+                                    const int64_t y = i * k.p.stride_h - k.p.pad.top + a;
+                                    const int64_t x = j * k.p.stride_w - k.p.pad.left + b;
+                                    if (y < 0 || y >= k.h || x < 0 || x >= k.w) continue;
+                                    f(((n * k.c + c) * k.h + y) * k.w + x, ((o * k.c + c) * k.kh + a) * k.kw + b,
+                                      ((n * k.o + o) * oh + i) * ow + j);
+                                }
+    }
+    Shape y_shape() const { return Shape{k.n, k.o, oh, ow}; }
+};
+
+Tensor from(const Shape& s, const std::vector<double>& v) { return Tensor::from_values(s, v, DType::F64); }
+
+std::vector<Case> cases() {
+    return {
+        {2, 3, 7, 5, 4, 3, 3, params(1, 1, 1, 1, 1, 1)},   // same padding, batch 2
+        {3, 2, 9, 8, 5, 3, 2, params(2, 2, 0, 1, 1, 0)},   // stride 2, asymmetric padding
+        {1, 4, 6, 6, 3, 1, 1, params(1, 1, 0, 0, 0, 0)},   // 1x1 stride 1: straight to GEMM
+        {2, 5, 5, 7, 6, 1, 1, params(1, 1, 0, 0, 0, 0)},   // pointwise with batch
+        {2, 3, 5, 5, 2, 1, 1, params(2, 2, 0, 0, 0, 0)},   // 1x1 stride 2: im2col path
+        {1, 3, 11, 11, 4, 7, 7, params(2, 2, 3, 3, 3, 3)}, // a ResNet stem in miniature
+        {4, 2, 4, 4, 3, 5, 6, params(1, 1, 1, 0, 1, 1)},   // kernel as large as the padded input
+        {5, 3, 3, 4, 2, 2, 2, params(3, 1, 0, 0, 2, 0)},   // batch 5 grouped into one GEMM
+    };
+}
+
+}  // namespace
+
+TEST_CASE("conv2d: im2col + BLAS agrees with a direct-loop convolution (f64, <= 1e-12 relative)") {
+    uint64_t seed = 100;
+    for (const Case& k : cases()) {
+        CAPTURE(k.n); CAPTURE(k.c); CAPTURE(k.h); CAPTURE(k.w); CAPTURE(k.o); CAPTURE(k.kh); CAPTURE(k.kw);
+        const Naive naive(k);
+        const Tensor x = random_uniform(Shape{k.n, k.c, k.h, k.w}, -1, 1, ++seed, DType::F64);
+        const Tensor w = random_uniform(Shape{k.o, k.c, k.kh, k.kw}, -1, 1, ++seed, DType::F64);
+        const Tensor b = random_uniform(Shape{k.o}, -1, 1, ++seed, DType::F64);
+        const Tensor dy = random_uniform(naive.y_shape(), -1, 1, ++seed, DType::F64);
+        const std::vector<double> xv = x.to_vector(), wv = w.to_vector(), bv = b.to_vector(), dyv = dy.to_vector();
+
+        std::vector<double> y(static_cast<std::size_t>(naive.y_shape().numel()));
+        std::vector<double> dx(xv.size(), 0.0), dw(wv.size(), 0.0), db(bv.size(), 0.0);
+        naive.each_tap([&](int64_t xi, int64_t wi, int64_t yi) {
+            y[yi] += xv[xi] * wv[wi];
+            dx[xi] += dyv[yi] * wv[wi];
+            dw[wi] += dyv[yi] * xv[xi];
+        });
+        const int64_t spatial = naive.oh * naive.ow;
+        for (std::size_t i = 0; i < y.size(); ++i) {
+            const int64_t o = (static_cast<int64_t>(i) / spatial) % k.o;
+            y[i] += bv[o];
+            db[o] += dyv[i];
+        }
+
+        CHECK(ops::conv2d_output_shape(x.shape(), w.shape(), k.p) == naive.y_shape());
+        CHECK(test::relative_error(ops::conv2d_forward(x, w, b, k.p), from(naive.y_shape(), y)) <= 1e-12);
+        CHECK(test::relative_error(ops::conv2d_backward_data(dy, w, x.shape(), k.p), from(x.shape(), dx)) <= 1e-12);
+        CHECK(test::relative_error(ops::conv2d_backward_weight(dy, x, w.shape(), k.p), from(w.shape(), dw)) <= 1e-12);
+        CHECK(test::relative_error(ops::conv2d_backward_bias(dy), from(b.shape(), db)) <= 1e-12);
+    }
+}
+
+TEST_CASE("conv2d: float32 agrees with the float64 result to float32 rounding") {
+    const Case k{3, 4, 9, 9, 5, 3, 3, params(2, 2, 1, 1, 1, 1)};
+    const Tensor x = random_uniform(Shape{k.n, k.c, k.h, k.w}, -1, 1, 7, DType::F64);
+    const Tensor w = random_uniform(Shape{k.o, k.c, k.kh, k.kw}, -1, 1, 8, DType::F64);
+    const Tensor b = random_uniform(Shape{k.o}, -1, 1, 9, DType::F64);
+    const Tensor y64 = ops::conv2d_forward(x, w, b, k.p);
+    const Tensor y32 = ops::conv2d_forward(x.to(DType::F32), w.to(DType::F32), b.to(DType::F32), k.p);
+    CHECK(y32.dtype() == DType::F32);
+    // 36 products of inputs rounded to float32: error well under 1e-6 relative.
+    CHECK(test::relative_error(y32, y64) < 1e-6);
+}
+
+TEST_CASE("conv2d: no bias is the same as a zero bias") {
+    const Tensor x = random_uniform(Shape{2, 2, 5, 5}, -1, 1, 11, DType::F64);
+    const Tensor w = random_uniform(Shape{3, 2, 3, 3}, -1, 1, 12, DType::F64);
+    const Conv2dParams p = params(1, 1, 1, 1, 1, 1);
+    CHECK(ops::max_abs_diff(ops::conv2d_forward(x, w, Tensor(), p),
+                            ops::conv2d_forward(x, w, Tensor::zeros(Shape{3}, DType::F64), p)) == 0.0);
+}

@@ -1,1 +1,50 @@
-message(STATUS "placeholder")
+# igcam-run end to end: the demos print the numbers the article predicts (hand-computed
+# below), and bad flags exit with code 2 and one "error:" line.
+# Run as: cmake -DIGCAM_RUN=path/to/igcam-run -P check_demos.cmake
+
+function(run_tool expected_code out_var)
+  execute_process(COMMAND ${IGCAM_RUN} ${ARGN} RESULT_VARIABLE code OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  if(NOT code EQUAL expected_code)
+    message(FATAL_ERROR "igcam-run ${ARGN}: exit code ${code}, expected ${expected_code}\n${out}\n${err}")
+  endif()
+  set(${out_var} "${out}${err}" PARENT_SCOPE)
+endfunction()
+
+function(expect text pattern)
+  string(REGEX MATCH "${pattern}" found "${text}")
+  if(NOT found)
+    message(FATAL_ERROR "expected output matching '${pattern}' in:\n${text}")
+  endif()
+endfunction()
+
+# f(x) = 1 - ReLU(1 - x) with 50 right-Riemann steps from 0:
+#  x = 0.5: gradient 1, integrated 0.5 * 50/50 = 0.5, f(x) - f(0) = 0.5
+#  x = 1.5: gradient 0, integrated 1.5 * 33/50 = 0.99 (steps j/50 * 1.5 < 1 for j <= 33)
+#  x = 3.0: gradient 0, integrated 3 * 16/50 = 0.96 (j/50 * 3 < 1 for j <= 16)
+run_tool(0 out --demo sensitivity)
+expect("${out}" "0\\.500 +0\\.5000 +0\\.5000 +1\\.0000 +0\\.5000")
+expect("${out}" "1\\.500 +1\\.0000 +1\\.0000 +0\\.0000 +0\\.9900")
+expect("${out}" "3\\.000 +1\\.0000 +1\\.0000 +0\\.0000 +0\\.9600")
+# 400 steps: x = 1.5 -> 1.5 * 266/400 = 0.9975
+run_tool(0 out --demo sensitivity --steps 400 --dtype f32)
+expect("${out}" "1\\.500 +1\\.0000 +1\\.0000 +0\\.0000 +0\\.9975")
+
+# The trace demo stops at the tap: the last row is the tapped conv output, a leaf.
+run_tool(0 out --demo trace)
+expect("${out}" "select_column +score\\[class 0\\] +\\(1\\)")
+expect("${out}" "6  leaf +conv \\(tap\\) +\\(1, 4, 8, 8\\)")
+string(REGEX MATCH "leaf +input" below_tap "${out}")
+if(below_tap)
+  message(FATAL_ERROR "the trace went below the tap:\n${out}")
+endif()
+
+# Usage errors: exit code 2 and an error line.
+run_tool(2 out)
+expect("${out}" "^error: nothing to do")
+run_tool(2 out --demo nonsense)
+expect("${out}" "^error: ")
+run_tool(2 out --demo sensitivity --steps 0)
+expect("${out}" "^error: ")
+run_tool(2 out --no-such-flag)
+expect("${out}" "^error: ")
+message(STATUS "igcam-run demos and exit codes: OK")
