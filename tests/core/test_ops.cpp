@@ -197,7 +197,8 @@ TEST_CASE("ops: conv2d_backward_data") {
             INFO("two channels in and out");
             // Weights of the two-channel forward case; gy o0 = 1, o1 = 2 everywhere (2x2), so
             // gx[c] collects S_c = w[o0][c] + 2 w[o1][c] over the kernel taps covering each pixel:
-            // S_0 = [[1,2],[3,4]] + [[0,2],[-2,0]] = [[1,4],[1,4]]; S_1 = [[1,0],[0,-1]] + [[4,0],[0,4]] = [[5,0],[0,3]].
+            // S_0 = [[1,2],[3,4]] + [[0,2],[-2,0]] = [[1,4],[1,4]];
+            // S_1 = [[1,0],[0,-1]] + [[4,0],[0,4]] = [[5,0],[0,3]].
             // pixel row h uses kernel rows {0} (h=0), {0,1} (h=1), {1} (h=2); the same for columns.
             // c0: [1, 1+4, 4; 1+1, 10, 4+4; 1, 1+4, 4] ; c1: [5, 5, 0; 5, 8, 3; 0, 3, 3].
             const Tensor w2 = make(Shape{2, 2, 2, 2}, {1, 2, 3, 4, 1, 0, 0, -1,  //
@@ -487,7 +488,8 @@ TEST_CASE("ops: max_pool2d_forward and backward, ceil_mode on 5x5") {
         // Floor mode drops the partial windows: [[6,8],[16,18]].
         check_values(ops::max_pool2d_forward(x, Pool2dParams::square(2, 2, 0, false)), {6, 8, 16, 18});
         // gy = 1..9 lands on those argmax positions.
-        const Tensor gx = ops::max_pool2d_backward(iota(Shape{1, 1, 3, 3}, 1.0, dt), x, Pool2dParams::square(2, 2, 0, true));
+        const Tensor gx =
+            ops::max_pool2d_backward(iota(Shape{1, 1, 3, 3}, 1.0, dt), x, Pool2dParams::square(2, 2, 0, true));
         check_values(gx, {0, 0, 0, 0, 0,  //
                           0, 1, 0, 2, 3,  //
                           0, 0, 0, 0, 0,  //
@@ -1010,12 +1012,14 @@ TEST_CASE("ops: resize_bilinear_backward") {
         }
         {
             INFO("grad_y = 1 everywhere: each input pixel collects 2 x 2 = 4");
-            const Tensor gx = ops::resize_bilinear_backward(Tensor::full(Shape{1, 2, 4, 4}, 1.0, dt), Shape{1, 2, 2, 2});
+            const Tensor gy = Tensor::full(Shape{1, 2, 4, 4}, 1.0, dt);
+            const Tensor gx = ops::resize_bilinear_backward(gy, Shape{1, 2, 2, 2});
             check_values(gx, {4, 4, 4, 4, 4, 4, 4, 4});
         }
         {
             INFO("downsample 4 -> 2: each gy spreads a quarter over its 2x2 block");
-            const Tensor gx = ops::resize_bilinear_backward(make(Shape{1, 1, 2, 2}, {1, 2, 3, 4}, dt), Shape{1, 1, 4, 4});
+            const Tensor gy = make(Shape{1, 1, 2, 2}, {1, 2, 3, 4}, dt);
+            const Tensor gx = ops::resize_bilinear_backward(gy, Shape{1, 1, 4, 4});
             CHECK(gx.shape() == Shape{1, 1, 4, 4});
             check_values(gx, {0.25, 0.25, 0.5, 0.5,  //
                               0.25, 0.25, 0.5, 0.5,  //
