@@ -1,0 +1,20 @@
+// NumPy .npy files (format version 1.0/2.0, little-endian, C order) for float32 and float64
+// tensors: raw CAM maps, tensor dumps and reference fixtures.
+#pragma once
+
+#include <string>
+
+#include "core/tensor.h"
+
+namespace igcam::io {
+
+// Writes t (f32 -> '<f4', f64 -> '<f8') to path. The file appears whole or not at all:
+// it is written beside the target and renamed into place. Throws IoError on failure.
+void write_npy(const std::string& path, const Tensor& t);
+
+// Reads a '<f4' or '<f8' C-order array. Throws IoError when the file cannot be read and
+// FormatError (naming the file) when it is not a well-formed .npy of a supported dtype, or
+// when its size does not match its header.
+Tensor read_npy(const std::string& path);
+
+}  // namespace igcam::io
