@@ -10,7 +10,7 @@ namespace igcam {
 enum class DType { F32, F64 };
 
 inline std::size_t dtype_size(DType dtype) { return dtype == DType::F32 ? 4 : 8; }
-inline const char* dtype_name(DType dtype) { return dtype == DType::F32 ? "f32" : "f64"; }
+inline std::string dtype_name(DType dtype) { return dtype == DType::F32 ? "f32" : "f64"; }
 
 template <typename T>
 constexpr DType dtype_of();

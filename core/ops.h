@@ -106,6 +106,8 @@ struct TensorStats {
 };
 // L2 norm, min, max and fraction of exact zeros (all 0 for an empty tensor).
 TensorStats tensor_stats(const Tensor& x);
+// Flat index of the first NaN or infinity in x, or -1 when every element is finite.
+int64_t first_nonfinite(const Tensor& x);
 // max_i |a_i - b_i| and max_i |b_i| (a and b of one shape; dtypes may differ).
 double max_abs_diff(const Tensor& a, const Tensor& b);
 double max_abs(const Tensor& x);

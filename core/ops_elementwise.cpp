@@ -327,6 +327,17 @@ TensorStats tensor_stats(const Tensor& x) {
     return stats;
 }
 
+int64_t first_nonfinite(const Tensor& x) {
+    const char* op = "first_nonfinite";
+    IGCAM_CHECK(x.defined(), ValueError, op, ": x is undefined");
+    int64_t index = -1;
+    dispatch(op, x, [&](auto zero) {
+        using T = decltype(zero);
+        index = cpu::first_nonfinite<T>(x.data<T>(), x.numel());
+    });
+    return index;
+}
+
 double max_abs_diff(const Tensor& a, const Tensor& b) {
     IGCAM_CHECK(a.defined() && b.defined() && a.shape() == b.shape(), ShapeError,
                 "max_abs_diff: shapes ", a.shape().to_string(), " and ", b.shape().to_string(),

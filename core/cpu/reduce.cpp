@@ -62,6 +62,13 @@ void softmax_backward(T* grad_x, const T* grad_y, const T* y, int64_t outer, int
 }
 
 template <typename T>
+int64_t first_nonfinite(const T* x, int64_t n) {
+    for (int64_t i = 0; i < n; ++i)
+        if (!std::isfinite(x[i])) return i;
+    return -1;
+}
+
+template <typename T>
 SummaryStats summary_stats(const T* x, int64_t n) {
     SummaryStats s;
     s.count = n;
@@ -90,7 +97,8 @@ SummaryStats summary_stats(const T* x, int64_t n) {
                                   const std::vector<int64_t>&);                                  \
     template void softmax_forward<T>(T*, const T*, int64_t, int64_t, int64_t);                  \
     template void softmax_backward<T>(T*, const T*, const T*, int64_t, int64_t, int64_t);       \
-    template SummaryStats summary_stats<T>(const T*, int64_t);
+    template SummaryStats summary_stats<T>(const T*, int64_t);                                   \
+    template int64_t first_nonfinite<T>(const T*, int64_t);
 IGCAM_INSTANTIATE_REDUCE(float)
 IGCAM_INSTANTIATE_REDUCE(double)
 #undef IGCAM_INSTANTIATE_REDUCE

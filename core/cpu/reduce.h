@@ -26,6 +26,10 @@ template <typename T>
 void softmax_backward(T* grad_x, const T* grad_y, const T* y, int64_t outer, int64_t axis,
                       int64_t inner);
 
+// Index of the first element that is NaN or infinite, or -1.
+template <typename T>
+int64_t first_nonfinite(const T* x, int64_t n);
+
 struct SummaryStats {
     double l2 = 0, min = 0, max = 0, zero_fraction = 0;
     int64_t count = 0;

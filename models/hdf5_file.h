@@ -1,0 +1,70 @@
+// A read-only, defensive view of an HDF5 file through the HDF5 C API (Debian's 1.10.8).
+// It follows hard links only, checks a dataset's class, size, shape and filters before
+// reading it, and reads attributes only when asked. Nothing in the file is ever
+// interpreted as code. Every failure is a FormatError (or IoError) naming the file.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/tensor.h"
+
+namespace igcam::h5 {
+
+enum class LinkKind { Group, Dataset, SoftLink, ExternalLink, Other };
+
+struct Entry {
+    std::string name;
+    LinkKind kind;
+};
+
+struct DatasetInfo {
+    std::vector<int64_t> dims;  // empty for a scalar dataset
+    bool scalar = false;
+    std::string type_name;      // "float32", "float64", "float16", "int64", "string", ...
+    bool is_float = false;      // float32 or float64 (any byte order)
+    bool is_integer = false;
+    std::string unavailable_filter;  // non-empty when a filter cannot be decoded here
+};
+
+class File {
+public:
+    // Opens `path` read-only. IoError when it cannot be read; FormatError for an empty file,
+    // a file that is not HDF5, or a truncated/corrupt one.
+    explicit File(const std::string& path);
+    ~File();
+    File(const File&) = delete;
+    File& operator=(const File&) = delete;
+
+    const std::string& path() const { return path_; }
+
+    // The links inside `group` ("/" or "/state_dict"), sorted by name.
+    std::vector<Entry> list(const std::string& group) const;
+    // What `path` is, following hard links only; nullopt-like Other when absent.
+    bool is_group(const std::string& path) const;
+    bool is_dataset(const std::string& path) const;
+
+    bool has_attribute(const std::string& object, const std::string& name) const;
+    // A string attribute (fixed-length NUL-padded/terminated or variable-length, ASCII or
+    // UTF-8; a one-element array counts as a string).
+    std::string string_attribute(const std::string& object, const std::string& name) const;
+    // A list of strings; an empty numeric attribute of shape (0,) is an empty list (h5py's
+    // way of writing []).
+    std::vector<std::string> string_list_attribute(const std::string& object, const std::string& name) const;
+    // Integer or float attribute values, scalar or 1-D (at most 4096 values).
+    std::vector<double> number_attribute(const std::string& object, const std::string& name) const;
+
+    DatasetInfo dataset_info(const std::string& path) const;
+    // Reads a float32/float64 dataset (check dataset_info first) converted to `dtype`.
+    Tensor read_floats(const std::string& path, DType dtype) const;
+    // Reads a 1-D dataset of strings.
+    std::vector<std::string> read_strings(const std::string& path) const;
+
+private:
+    std::string path_;
+    int64_t id_ = -1;  // hid_t
+};
+
+}  // namespace igcam::h5

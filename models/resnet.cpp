@@ -1,0 +1,45 @@
+#include "models/resnet.h"
+
+#include "autograd/functions.h"
+#include "core/error.h"
+
+namespace igcam::models {
+
+ResNet::ResNet(const ResNetConfig& c) : config_(c) {
+    IGCAM_CHECK(!c.stage_blocks.empty() && c.base_width >= 1 && c.num_classes >= 1, ValueError,
+                "ResNet: needs at least one stage, a positive width and at least one class");
+    nn::BlockOptions options;
+    options.stride_on_first = c.caffe;
+    options.conv_bias = false;  // TorchRay's Caffe ResNet has a bias on conv1 only
+    options.bn_eps = c.bn_eps;
+    stem_.push_back(add_child("conv1", std::make_shared<nn::Conv2d>(3, c.base_width, 7, 2, 3, c.caffe)));
+    stem_.push_back(add_child("bn1", std::make_shared<nn::BatchNorm2d>(c.base_width, c.bn_eps)));
+    stem_.push_back(add_child("relu", std::make_shared<nn::ReLU>()));
+    stem_.push_back(add_child("maxpool", std::make_shared<nn::MaxPool2d>(
+                                             c.caffe ? Pool2dParams::square(3, 2, 0, true) : Pool2dParams::square(3, 2, 1))));
+    const int64_t expansion = c.bottleneck ? nn::Bottleneck::kExpansion : nn::BasicBlock::kExpansion;
+    int64_t in_channels = c.base_width;
+    for (std::size_t s = 0; s < c.stage_blocks.size(); ++s) {
+        IGCAM_CHECK(c.stage_blocks[s] >= 1, ValueError, "ResNet: stage ", s + 1, " needs at least one block");
+        auto stage = std::make_shared<nn::Sequential>();
+        const int64_t planes = c.base_width << s;
+        for (int64_t b = 0; b < c.stage_blocks[s]; ++b) {
+            const int64_t stride = (b == 0 && s > 0) ? 2 : 1;
+            if (c.bottleneck) stage->append(std::make_shared<nn::Bottleneck>(in_channels, planes, stride, options));
+            else stage->append(std::make_shared<nn::BasicBlock>(in_channels, planes, stride, options));
+            in_channels = planes * expansion;
+        }
+        stages_.push_back(add_child("layer" + std::to_string(s + 1), stage));
+    }
+    avgpool_ = add_child("avgpool", std::make_shared<nn::AdaptiveAvgPool2d>(1, 1));
+    fc_ = add_child("fc", std::make_shared<nn::Linear>(in_channels, c.num_classes));
+}
+
+ag::Var ResNet::forward(const ag::Var& x, nn::ForwardContext& ctx) const {
+    ag::Var y = x;
+    for (const auto& m : stem_) y = (*m)(y, ctx);
+    for (const auto& m : stages_) y = (*m)(y, ctx);
+    return (*fc_)(ag::flatten((*avgpool_)(y, ctx)), ctx);
+}
+
+}  // namespace igcam::models

@@ -1,0 +1,69 @@
+// Malformed weight files (written by tests/reference/bad_weights.py with h5py): each gives
+// its own exact error naming the file, the tensor and expected vs found, and never a crash.
+#include <cstdlib>
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+
+#include "core/error.h"
+#include "models/load.h"
+#include "tests/test_util.h"
+
+using namespace igcam;
+using json = nlohmann::json;
+
+namespace {
+std::string fixture_dir() {
+    const char* dir = std::getenv("IGCAM_REFERENCE_DIR");
+    REQUIRE_MESSAGE(dir != nullptr, "IGCAM_REFERENCE_DIR is not set (run this test through ctest)");
+    return dir;
+}
+
+json manifest(const std::string& dir) {
+    std::ifstream file(dir + "/cases.json");
+    REQUIRE_MESSAGE(file.good(), "missing " << dir << "/cases.json: the fixture step did not run");
+    return json::parse(file);
+}
+
+std::string replace_path(std::string message, const std::string& path) {
+    const std::string token = "{path}";
+    return message.replace(message.find(token), token.size(), path);
+}
+}  // namespace
+
+TEST_CASE("weights: the valid small ResNet loads from both layouts to the same values") {
+    const std::string dir = fixture_dir();
+    const json m = manifest(dir);
+    const models::Model described = models::load_model(dir + "/" + m["good"].get<std::string>());
+    const models::Model bare = models::load_model(dir + "/" + m["good_bare"].get<std::string>());
+    CHECK(described.architecture.name == "resnet");
+    CHECK(described.format == "igcam-torch-h5 v1");
+    CHECK(bare.format == "state_dict");
+    CHECK(described.architecture.resnet.stage_blocks == std::vector<int64_t>{1, 1});
+    CHECK(described.architecture.resnet.base_width == 8);
+    CHECK(described.num_classes() == 10);
+    CHECK(described.default_layer == "layer2");
+    CHECK(described.class_names.front() == "class_0");
+    const auto a = described.net->named_parameters(), b = bare.net->named_parameters();
+    REQUIRE(a.size() == b.size());
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        CHECK(a[i].first == b[i].first);
+        CHECK(a[i].second->value.to_vector() == b[i].second->value.to_vector());
+    }
+}
+
+TEST_CASE("weights: at least 20 malformed files each give their exact error") {
+    const std::string dir = fixture_dir();
+    const json m = manifest(dir);
+    int checked = 0;
+    for (const json& c : m["cases"]) {
+        const std::string path = dir + "/" + c["file"].get<std::string>();
+        const std::string expected = replace_path(c["message"], path);
+        CAPTURE(path);
+        if (c["kind"] == "io") CHECK_THROWS_WITH_AS(models::load_model(path), expected.c_str(), IoError);
+        else CHECK_THROWS_WITH_AS(models::load_model(path), expected.c_str(), FormatError);
+        ++checked;
+    }
+    CHECK(checked >= 20);
+    MESSAGE(checked << " malformed weight files checked");
+}

@@ -1,0 +1,88 @@
+#include "tools/predict.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <numeric>
+
+#include "autograd/grad_mode.h"
+#include "core/io/image.h"
+#include "core/ops.h"
+#include "models/load.h"
+
+namespace igcam::tools {
+
+namespace {
+
+models::Model load(const PredictOptions& options) {
+    models::Model model = models::load_model(options.weights, options.dtype);
+    if (!options.preprocess.empty()) model.preprocess = preprocess_preset(options.preprocess);
+    return model;
+}
+
+std::string describe_preprocess(const Preprocess& p) {
+    return p.name.empty() ? std::string("from the weight file") : p.name;
+}
+
+void print_summary(const models::Model& model, std::ostream& out) {
+    out << "model: " << model.source << " (" << model.format << ")\n"
+        << "  architecture " << model.architecture.name << ", variant " << models::variant_name(model.architecture)
+        << ", " << model.num_classes() << " classes, " << model.net->parameter_count() << " parameters, "
+        << dtype_name(model.dtype) << "\n"
+        << "  preprocessing " << describe_preprocess(model.preprocess) << ", default CAM layer "
+        << model.default_layer << "\n";
+}
+
+void print_topk(const std::string& image, const Tensor& logits_row, const Tensor& probabilities_row,
+                const models::Model& model, int topk, std::ostream& out) {
+    const std::vector<double> logits = logits_row.to_vector(), probabilities = probabilities_row.to_vector();
+    std::vector<int64_t> order(logits.size());
+    std::iota(order.begin(), order.end(), 0);
+    const std::size_t k = std::min<std::size_t>(static_cast<std::size_t>(topk), order.size());
+    // Highest logit first; ties keep the lower class index (a stable, documented order).
+    std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(k), order.end(),
+                      [&](int64_t a, int64_t b) { return logits[a] > logits[b] || (logits[a] == logits[b] && a < b); });
+    out << image << "\n";
+    char line[256];
+    std::snprintf(line, sizeof line, "  %4s %6s  %-28s %12s %12s\n", "rank", "class", "name", "logit", "probability");
+    out << line;
+    for (std::size_t r = 0; r < k; ++r) {
+        const int64_t c = order[r];
+        std::snprintf(line, sizeof line, "  %4zu %6lld  %-28.28s %12.5f %12.6f\n", r + 1, static_cast<long long>(c),
+                      model.class_names[static_cast<std::size_t>(c)].c_str(), logits[c], probabilities[c]);
+        out << line;
+    }
+}
+
+}  // namespace
+
+void run_predict(const PredictOptions& options, std::ostream& out) {
+    const models::Model model = load(options);
+    print_summary(model, out);
+    ag::NoGradGuard no_grad;
+    for (const std::string& path : options.images) {
+        const Tensor input = preprocess_image(io::read_image(path), model.preprocess, options.dtype);
+        nn::ForwardContext ctx;
+        const Tensor logits = model.forward(ag::Var(input), ctx).value();
+        print_topk(path + "  (input " + input.shape().to_string() + ")", logits, ops::softmax_forward(logits, 1), model,
+                   options.topk, out);
+    }
+}
+
+void run_list_layers(const PredictOptions& options, std::ostream& out) {
+    const models::Model model = load(options);
+    print_summary(model, out);
+    int64_t height = 224, width = 224;
+    if (!options.images.empty()) {
+        const Tensor input = preprocess_image(io::read_image(options.images.front()), model.preprocess, options.dtype);
+        height = input.dim(2);
+        width = input.dim(3);
+    } else if (model.preprocess.crop > 0) {
+        height = width = model.preprocess.crop;
+    } else if (model.preprocess.resize > 0) {
+        height = width = model.preprocess.resize;
+    }
+    out << "layers for an input of (1, 3, " << height << ", " << width << "):\n"
+        << models::list_layers(model, height, width);
+}
+
+}  // namespace igcam::tools
