@@ -153,13 +153,20 @@ Window crop_window(ImageSize resized, const Preprocess& p) {
     return {center_crop_start(resized.height, p.crop), center_crop_start(resized.width, p.crop), p.crop, p.crop};
 }
 
-// image (H, W, 3) uint8 -> (1, 3, H, W) with the raw pixel values 0..255.
-Tensor image_to_tensor(const io::Image& image, DType dtype) {
-    std::vector<double> values(static_cast<std::size_t>(image.height * image.width * 3));
+// image (H, W, 3) uint8 -> (1, 3, H, W) with the raw pixel values 0..255 (ToTensor's
+// layout; its division by 255 is folded into Preprocess::scale).
+template <typename T>
+void write_planes(const io::Image& image, T* out) {
     const int64_t plane = image.height * image.width;
     for (int64_t i = 0; i < plane; ++i)
-        for (int c = 0; c < 3; ++c) values[c * plane + i] = image.rgb[i * 3 + c];
-    return Tensor::from_values(Shape{1, 3, image.height, image.width}, values, dtype);
+        for (int c = 0; c < 3; ++c) out[c * plane + i] = static_cast<T>(image.rgb[i * 3 + c]);
+}
+
+Tensor image_to_tensor(const io::Image& image, DType dtype) {
+    Tensor pixels = Tensor::empty(Shape{1, 3, image.height, image.width}, dtype);
+    if (dtype == DType::F32) write_planes(image, pixels.data<float>());
+    else write_planes(image, pixels.data<double>());
+    return pixels;
 }
 
 // F.interpolate(bilinear, align_corners=False) of the float pixels; none when the size holds.

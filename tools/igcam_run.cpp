@@ -33,13 +33,14 @@ int main(int argc, char** argv) {
     std::string weights, demo, preprocess, dtype_text = "f32", device = "auto";
     std::vector<std::string> images;
     int topk = 5, steps = 50;
-    bool list_layers = false, show_backend = false;
+    bool list_layers = false, show_backend = false, info = false;
 
     app.add_option("-w,--weights", weights,
                    "Weight file: igcam-torch-h5 (tools/export_torchvision.py) or a PyTorch state_dict dump in HDF5");
     app.add_option("-i,--image", images, "Image file (PNG or JPEG) or a directory of them; repeatable");
     app.add_option("--topk", topk, "Print the k most likely classes per image")->check(CLI::Range(1, 100000))->capture_default_str();
     app.add_flag("--list-layers", list_layers, "Print the model's layers with their output shapes and exit");
+    app.add_flag("--info", info, "Load the weights, print what the file holds and how long loading took, and exit");
     app.add_option("--preprocess", preprocess,
                    "Override the weight file's preprocessing: torchvision, torchray-voc, caffe-bgr or raw")
         ->check(CLI::IsMember(igcam::preprocess_preset_names()));
@@ -81,19 +82,23 @@ int main(int argc, char** argv) {
             return 0;
         }
         if (weights.empty())
-            return fail(kExitUsage, "nothing to do: pass --weights FILE with --image or --list-layers, or --demo NAME "
-                                    "(see --help)");
+            return fail(kExitUsage, "nothing to do: pass --weights FILE with --image, --list-layers or --info, or "
+                                    "--demo NAME (see --help)");
         igcam::tools::PredictOptions options;
         options.weights = weights;
         options.preprocess = preprocess;
         options.topk = topk;
         options.dtype = dtype;
         options.images = igcam::tools::collect_image_paths(images);
+        if (info) {
+            igcam::tools::run_info(options, std::cout);
+            return 0;
+        }
         if (list_layers) {
             igcam::tools::run_list_layers(options, std::cout);
             return 0;
         }
-        if (options.images.empty()) return fail(kExitUsage, "--weights needs --image (or --list-layers)");
+        if (options.images.empty()) return fail(kExitUsage, "--weights needs --image (or --list-layers or --info)");
         igcam::tools::run_predict(options, std::cout);
         return 0;
     } catch (const igcam::IoError& e) {

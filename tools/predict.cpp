@@ -1,6 +1,7 @@
 #include "tools/predict.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <numeric>
 
@@ -57,15 +58,34 @@ void print_topk(const std::string& image, const Tensor& logits_row, const Tensor
 
 void run_predict(const PredictOptions& options, std::ostream& out) {
     const models::Model model = load(options);
+    // Every image is decoded before anything is printed: a bad file fails the run cleanly.
+    std::vector<Tensor> inputs;
+    for (const std::string& path : options.images)
+        inputs.push_back(preprocess_image(io::read_image(path), model.preprocess, options.dtype));
     print_summary(model, out);
     ag::NoGradGuard no_grad;
-    for (const std::string& path : options.images) {
-        const Tensor input = preprocess_image(io::read_image(path), model.preprocess, options.dtype);
+    for (std::size_t i = 0; i < inputs.size(); ++i) {
+        const std::string& path = options.images[i];
+        const Tensor& input = inputs[i];
         nn::ForwardContext ctx;
         const Tensor logits = model.forward(ag::Var(input), ctx).value();
         print_topk(path + "  (input " + input.shape().to_string() + ")", logits, ops::softmax_forward(logits, 1), model,
                    options.topk, out);
     }
+}
+
+void run_info(const PredictOptions& options, std::ostream& out) {
+    const auto start = std::chrono::steady_clock::now();
+    const models::Model model = load(options);
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    print_summary(model, out);
+    const Preprocess& p = model.preprocess;
+    char line[160];
+    std::snprintf(line, sizeof line, "  input %s, scale %.6g, mean (%.6g, %.6g, %.6g), std (%.6g, %.6g, %.6g)\n",
+                  p.bgr ? "BGR" : "RGB", p.scale, p.mean[0], p.mean[1], p.mean[2], p.std[0], p.std[1], p.std[2]);
+    out << line;
+    std::snprintf(line, sizeof line, "  loaded in %.3f s\n", seconds);
+    out << line;
 }
 
 void run_list_layers(const PredictOptions& options, std::ostream& out) {

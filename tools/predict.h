@@ -21,6 +21,9 @@ struct PredictOptions {
 // top-k classes with names, logits and softmax probabilities.
 void run_predict(const PredictOptions& options, std::ostream& out);
 
+// Loads the model and prints its summary and the time loading took.
+void run_info(const PredictOptions& options, std::ostream& out);
+
 // Prints the model's summary and its module tree with output shapes (for the first image's
 // preprocessed size, or the preprocessing's default size without an image).
 void run_list_layers(const PredictOptions& options, std::ostream& out);

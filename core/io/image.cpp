@@ -1,9 +1,8 @@
 #include "core/io/image.h"
 
-// jpeglib.h needs FILE and size_t declared before it.
 #include <cerrno>
 #include <csetjmp>
-#include <cstdio>
+#include <cstdio>  // before jpeglib.h, which needs FILE and size_t
 #include <cstring>
 #include <memory>
 

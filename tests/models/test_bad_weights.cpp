@@ -5,7 +5,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "autograd/grad_mode.h"
 #include "core/error.h"
+#include "core/io/image.h"
 #include "models/load.h"
 #include "tests/test_util.h"
 
@@ -66,4 +68,22 @@ TEST_CASE("weights: at least 20 malformed files each give their exact error") {
     }
     CHECK(checked >= 20);
     MESSAGE(checked << " malformed weight files checked");
+}
+
+TEST_CASE("weights: decoding, torchvision preprocessing and the forward pass give PyTorch's top-3 logits") {
+    const std::string dir = fixture_dir();
+    const json sample = manifest(dir)["sample"];
+    const models::Model model = models::load_model(dir + "/good.h5");
+    CHECK(model.preprocess.name == "torchvision");
+    const Tensor input = preprocess_image(io::read_image(dir + "/" + sample["image"].get<std::string>()),
+                                          model.preprocess, DType::F32);
+    ag::NoGradGuard no_grad;
+    nn::ForwardContext ctx;
+    const Tensor logits = model.forward(ag::Var(input), ctx).value();
+    const std::vector<int64_t> classes = sample["top_classes"].get<std::vector<int64_t>>();
+    const std::vector<double> expected = sample["top_logits"].get<std::vector<double>>();
+    for (std::size_t r = 0; r < classes.size(); ++r) {
+        const double ours = logits.at({0, classes[r]});
+        CHECK(std::abs(ours - expected[r]) <= 1e-4 * std::abs(expected[r]) + 1e-4);
+    }
 }

@@ -126,8 +126,25 @@ def main():
     raw("truncated.h5", data[: len(data) // 2], "{path}: truncated or corrupt HDF5 file (the library cannot open it)")
     cases.append({"file": "does_not_exist.h5", "kind": "io", "message": "{path}: cannot open for reading"})
 
+    # Inputs for the command-line tests: a sample image and PyTorch's top-3 for it through
+    # torchvision's preprocessing (the file's default), and a corrupt copy of the image.
+    from PIL import Image
+    import torchvision.transforms as T
+    rng = np.random.default_rng(7)
+    pixels = (rng.random((90, 120, 3)) * 255).astype(np.uint8)
+    Image.fromarray(pixels).save(os.path.join(out, "sample.png"))
+    png = open(os.path.join(out, "sample.png"), "rb").read()
+    with open(os.path.join(out, "corrupt.png"), "wb") as f:
+        f.write(png[: len(png) // 2])
+    transform = T.Compose([T.Resize(256), T.CenterCrop(224), T.ToTensor(),
+                           T.Normalize([0.485, 0.456, 0.406], [0.229, 0.224, 0.225])])
+    with torch.no_grad():
+        logits = model(transform(Image.open(os.path.join(out, "sample.png")).convert("RGB"))[None])[0]
+    top = torch.topk(logits, 3)
+    sample = {"image": "sample.png", "top_classes": top.indices.tolist(), "top_logits": top.values.tolist()}
+
     with open(os.path.join(out, "cases.json"), "w") as f:
-        json.dump({"good": "good.h5", "good_bare": "good_bare.h5", "cases": cases}, f, indent=1)
+        json.dump({"good": "good.h5", "good_bare": "good_bare.h5", "cases": cases, "sample": sample}, f, indent=1)
     print(f"bad_weights.py: {len(cases)} malformed weight files in {out}")
 
 
