@@ -163,20 +163,28 @@ Var flatten(const Var& x) {
 }
 
 Var select_column(const Var& x, int64_t index) {
-    const Tensor xv = x.value();
-    IGCAM_CHECK(xv.rank() == 2, ShapeError, "select_column: x must be 2-D (N, K), got shape ",
-                xv.shape().to_string());
-    IGCAM_CHECK(0 <= index && index < xv.dim(1), ValueError, "select_column: column ", index,
-                " is out of range for shape ", xv.shape().to_string());
-    // A one-hot (1, K) mask times x, summed over K: keeps every step inside ops::*.
-    std::vector<double> one_hot(static_cast<std::size_t>(xv.dim(1)), 0.0);
-    one_hot[static_cast<std::size_t>(index)] = 1.0;
-    const Tensor mask = Tensor::from_values(Shape{1, xv.dim(1)}, one_hot, xv.dtype());
-    return make_result(ops::sum(ops::mul(xv, mask), {1}), "select_column", {x},
-                       [mask, xv](const Tensor& dy, const Needs&) {
-                           return Grads{ops::mul(ops::broadcast_to(dy.reshape(Shape{xv.dim(0), 1}), xv.shape()),
-                                                 mask)};
-                       });
+    IGCAM_CHECK(x.value().rank() == 2, ShapeError, "select_column: x must be 2-D (N, K), got shape ",
+                x.shape().to_string());
+    return select_columns(x, std::vector<int64_t>(static_cast<std::size_t>(x.value().dim(0)), index));
 }
 
+Var select_columns(const Var& x, const std::vector<int64_t>& columns) {
+    const Tensor xv = x.value();
+    IGCAM_CHECK(xv.rank() == 2, ShapeError, "select_columns: x must be 2-D (N, K), got shape ",
+                xv.shape().to_string());
+    IGCAM_CHECK(static_cast<int64_t>(columns.size()) == xv.dim(0), ShapeError, "select_columns: ", columns.size(),
+                " columns given for ", xv.dim(0), " rows");
+    // A one-hot (N, K) mask times x, summed over K: keeps every step inside ops::*.
+    std::vector<double> one_hot(static_cast<std::size_t>(xv.numel()), 0.0);
+    for (std::size_t n = 0; n < columns.size(); ++n) {
+        IGCAM_CHECK(0 <= columns[n] && columns[n] < xv.dim(1), ValueError, "select_column: column ", columns[n],
+                    " is out of range for shape ", xv.shape().to_string());
+        one_hot[n * static_cast<std::size_t>(xv.dim(1)) + static_cast<std::size_t>(columns[n])] = 1.0;
+    }
+    const Tensor mask = Tensor::from_values(xv.shape(), one_hot, xv.dtype());
+    return make_result(ops::sum(ops::mul(xv, mask), {1}), "select_column", {x},
+                       [mask, xv](const Tensor& dy, const Needs&) {
+                           return Grads{ops::mul(ops::broadcast_to(dy.reshape(Shape{xv.dim(0), 1}), xv.shape()), mask)};
+                       });
+}
 }  // namespace igcam::ag

@@ -40,5 +40,7 @@ Var reshape(const Var& x, const Shape& shape);
 Var flatten(const Var& x);
 // Picks x[:, index] of a (N, K) tensor as (N): the class score to explain.
 Var select_column(const Var& x, int64_t index);
+// Picks x[n, columns[n]] for every row of a (N, K) tensor, as (N): one class per image.
+Var select_columns(const Var& x, const std::vector<int64_t>& columns);
 
 }  // namespace igcam::ag

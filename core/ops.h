@@ -75,6 +75,8 @@ Shape broadcast_shape(const Shape& a, const Shape& b);
 Tensor add(const Tensor& a, const Tensor& b);
 Tensor sub(const Tensor& a, const Tensor& b);
 Tensor mul(const Tensor& a, const Tensor& b);
+// IEEE division: a zero divisor gives an infinity or NaN; callers add their epsilon.
+Tensor div(const Tensor& a, const Tensor& b);
 // y = alpha * x + beta.
 Tensor affine(const Tensor& x, double alpha, double beta = 0.0);
 Tensor scale(const Tensor& x, double alpha);
@@ -88,6 +90,11 @@ Tensor cast(const Tensor& x, DType dtype);
 // Sum / mean over `axes` (negative allowed, no repeats; empty = every axis). keepdim keeps
 // the reduced axes with size 1. Accumulates in double.
 Tensor sum(const Tensor& x, const std::vector<int>& axes = {}, bool keepdim = false);
+// Largest / smallest element over `axes` (same axis rules as sum).
+Tensor amax(const Tensor& x, const std::vector<int>& axes = {}, bool keepdim = false);
+Tensor amin(const Tensor& x, const std::vector<int>& axes = {}, bool keepdim = false);
+// Stacks tensors of one shape (B_i, ...) along dimension 0 into (sum B_i, ...).
+Tensor concat_batch(const std::vector<Tensor>& parts);
 // The shape sum/mean return (validates the axes).
 Shape reduced_shape(const Shape& x, const std::vector<int>& axes, bool keepdim);
 Tensor mean(const Tensor& x, const std::vector<int>& axes = {}, bool keepdim = false);

@@ -228,6 +228,7 @@ Shape broadcast_shape(const Shape& a, const Shape& b) {
 Tensor add(const Tensor& a, const Tensor& b) { return binary("add", cpu::BinaryOp::Add, a, b); }
 Tensor sub(const Tensor& a, const Tensor& b) { return binary("sub", cpu::BinaryOp::Sub, a, b); }
 Tensor mul(const Tensor& a, const Tensor& b) { return binary("mul", cpu::BinaryOp::Mul, a, b); }
+Tensor div(const Tensor& a, const Tensor& b) { return binary("div", cpu::BinaryOp::Div, a, b); }
 
 Tensor affine(const Tensor& x, double alpha, double beta) {
     const char* op = "affine";
@@ -306,6 +307,55 @@ Tensor sum(const Tensor& x, const std::vector<int>& axes, bool keepdim) {
     for (int d = 0; d < x.rank(); ++d)
         if (reduced[d]) out_strides[d] = 0;
     return strided_sum(op, x, keepdim ? kept : reduced_shape(x.shape(), axes, false), out_strides);
+}
+
+namespace {
+Tensor extreme(const char* op, const Tensor& x, const std::vector<int>& axes, bool keepdim, bool maximum) {
+    check_defined(op, x, "x");
+    const std::vector<bool> reduced = reduced_axes(op, axes, x.rank());
+    const Shape kept = reduced_shape(x.shape(), axes, true);
+    std::vector<int64_t> out_strides = cpu::contiguous_strides(kept.dims());
+    for (int d = 0; d < x.rank(); ++d)
+        if (reduced[d]) out_strides[d] = 0;
+    Tensor out = Tensor::empty(keepdim ? kept : reduced_shape(x.shape(), axes, false), x.dtype(), x.device());
+    dispatch(op, x, [&](auto zero) {
+        using T = decltype(zero);
+        cpu::strided_extreme<T>(out.data<T>(), out.numel(), x.data<T>(), x.shape().dims(), out_strides, maximum);
+    });
+    return out;
+}
+}  // namespace
+
+Tensor amax(const Tensor& x, const std::vector<int>& axes, bool keepdim) { return extreme("amax", x, axes, keepdim, true); }
+Tensor amin(const Tensor& x, const std::vector<int>& axes, bool keepdim) { return extreme("amin", x, axes, keepdim, false); }
+
+Tensor concat_batch(const std::vector<Tensor>& parts) {
+    const char* op = "concat_batch";
+    IGCAM_CHECK(!parts.empty(), ValueError, op, ": nothing to concatenate");
+    const Tensor& first = parts.front();
+    check_defined(op, first, "parts[0]");
+    IGCAM_CHECK(first.rank() >= 1, ShapeError, op, ": scalars cannot be stacked");
+    std::vector<int64_t> dims = first.shape().dims();
+    dims[0] = 0;
+    for (const Tensor& p : parts) {
+        check_same_kind(op, first, "parts[0]", p, "a part");
+        IGCAM_CHECK(p.rank() == first.rank(), ShapeError, op, ": parts ", first.shape().to_string(), " and ",
+                    p.shape().to_string(), " differ beyond dimension 0");
+        for (int d = 1; d < p.rank(); ++d)
+            IGCAM_CHECK(p.dim(d) == first.dim(d), ShapeError, op, ": parts ", first.shape().to_string(), " and ",
+                        p.shape().to_string(), " differ beyond dimension 0");
+        dims[0] += p.dim(0);
+    }
+    Tensor out = Tensor::empty(Shape(dims), first.dtype(), first.device());
+    dispatch(op, first, [&](auto zero) {
+        using T = decltype(zero);
+        T* cursor = out.data<T>();
+        for (const Tensor& p : parts) {
+            std::copy(p.data<T>(), p.data<T>() + p.numel(), cursor);
+            cursor += p.numel();
+        }
+    });
+    return out;
 }
 
 Tensor mean(const Tensor& x, const std::vector<int>& axes, bool keepdim) {

@@ -23,6 +23,21 @@ const ag::Var& ForwardContext::output(const std::string& name) const {
     return found->second;
 }
 
+ag::Var Module::forward_from(const std::string& name, const ag::Var&, ForwardContext&) const {
+    detail::throw_error<ValueError>("cannot continue a forward pass from '", name, "' inside ", type(), " '",
+                                    name_, "'");
+}
+
+bool Module::contains(const Module& child, const std::string& name) {
+    const std::string& own = child.name();
+    return name == own || (name.size() > own.size() && name.compare(0, own.size(), own) == 0 && name[own.size()] == '.');
+}
+
+ag::Var Module::resume_child(const Module& child, const std::string& name, const ag::Var& value,
+                             ForwardContext& ctx) {
+    return ctx.after(child, name == child.name() ? value : child.forward_from(name, value, ctx));
+}
+
 void Module::assign_names(const std::string& prefix) {
     name_ = prefix;
     for (auto& [local, child] : children_) child->assign_names(prefix.empty() ? local : prefix + "." + local);

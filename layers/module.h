@@ -65,6 +65,13 @@ public:
     // Runs forward and lets the context record or transform the output.
     ag::Var operator()(const ag::Var& x, ForwardContext& ctx) const { return ctx.after(*this, forward(x, ctx)); }
 
+    // Continues a forward pass from the output of the descendant module `name`, whose output
+    // is `value`: runs only what comes after it. Containers whose later steps do not depend
+    // on earlier ones (Sequential, the ResNet/VGG spines) implement it; others throw
+    // ValueError, and callers fall back to a full forward. Ablation-CAM uses it to rerun
+    // only the head for each ablated channel.
+    virtual ag::Var forward_from(const std::string& name, const ag::Var& value, ForwardContext& ctx) const;
+
     // The PyTorch class name ("Conv2d", "Bottleneck", ...).
     virtual std::string type() const = 0;
     // Full dotted name from the root ("" for the root itself).
@@ -93,6 +100,13 @@ protected:
         children_.emplace_back(local_name, child);
         return child;
     }
+    // For forward_from: runs `child` from `name` (the child itself or one of its descendants),
+    // recording the child's output in the context like operator() does.
+    static ag::Var resume_child(const Module& child, const std::string& name, const ag::Var& value,
+                                ForwardContext& ctx);
+    // True when `name` is this child or lies below it.
+    static bool contains(const Module& child, const std::string& name);
+
     // Declares a parameter; returns its index in parameters().
     std::size_t add_parameter(const std::string& local_name, const Shape& shape);
     // The parameter at `index` as a constant leaf (parameters never require grad here).

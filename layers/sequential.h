@@ -14,6 +14,7 @@ public:
         return add_child(std::to_string(children().size()), std::move(child));
     }
     std::size_t size() const { return children().size(); }
+    ag::Var forward_from(const std::string& name, const ag::Var& value, ForwardContext& ctx) const override;
 
 protected:
     ag::Var forward(const ag::Var& x, ForwardContext& ctx) const override;

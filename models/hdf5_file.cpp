@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <cstdio>
 #include <fstream>
 
 #include "core/error.h"
@@ -261,6 +262,61 @@ std::vector<std::string> File::read_strings(const std::string& path) const {
         type.get(), static_cast<hsize_t>(info.dims[0]),
         [&](hid_t memory, void* buffer) { return H5Dread(dataset.get(), memory, H5S_ALL, H5S_ALL, H5P_DEFAULT, buffer); },
         space.get(), where);
+}
+
+}  // namespace igcam::h5
+
+namespace igcam::h5 {
+
+Writer::Writer(const std::string& path) : path_(path), partial_(path + ".partial") {
+    silence_errors();
+    id_ = H5Fcreate(partial_.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    IGCAM_CHECK(id_ >= 0, IoError, path, ": cannot create the HDF5 file");
+}
+
+Writer::~Writer() {
+    if (id_ >= 0) {
+        H5Fclose(id_);
+        std::remove(partial_.c_str());
+    }
+}
+
+void Writer::write(const std::string& path, const Tensor& t) {
+    IGCAM_CHECK(id_ >= 0, IoError, path_, ": the file is already closed");
+    const Tensor host = t.clone();
+    std::vector<hsize_t> dims;
+    for (int64_t d : host.shape().dims()) dims.push_back(static_cast<hsize_t>(d));
+    Handle space(dims.empty() ? H5Screate(H5S_SCALAR)
+                              : H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr),
+                 H5Sclose);
+    Handle links(H5Pcreate(H5P_LINK_CREATE), H5Pclose);
+    H5Pset_create_intermediate_group(links.get(), 1);
+    const hid_t type = host.dtype() == DType::F32 ? H5T_IEEE_F32LE : H5T_IEEE_F64LE;
+    const hid_t memory = host.dtype() == DType::F32 ? H5T_NATIVE_FLOAT : H5T_NATIVE_DOUBLE;
+    Handle dataset(H5Dcreate2(id_, path.c_str(), type, space.get(), links.get(), H5P_DEFAULT, H5P_DEFAULT), H5Dclose);
+    IGCAM_CHECK(dataset.valid(), IoError, path_, ": cannot create dataset ", path);
+    IGCAM_CHECK(H5Dwrite(dataset.get(), memory, H5S_ALL, H5S_ALL, H5P_DEFAULT, host.raw_data()) >= 0, IoError, path_,
+                ": cannot write dataset ", path);
+}
+
+void Writer::attribute(const std::string& name, const std::string& value) {
+    Handle type(H5Tcopy(H5T_C_S1), H5Tclose);
+    H5Tset_size(type.get(), std::max<std::size_t>(value.size(), 1));
+    H5Tset_strpad(type.get(), H5T_STR_NULLPAD);
+    Handle space(H5Screate(H5S_SCALAR), H5Sclose);
+    Handle attribute(H5Acreate2(id_, name.c_str(), type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose);
+    IGCAM_CHECK(attribute.valid() && H5Awrite(attribute.get(), type.get(), value.c_str()) >= 0, IoError, path_,
+                ": cannot write attribute ", name);
+}
+
+void Writer::close() {
+    if (id_ < 0) return;
+    const herr_t closed = H5Fclose(id_);
+    id_ = -1;
+    if (closed < 0 || std::rename(partial_.c_str(), path_.c_str()) != 0) {
+        std::remove(partial_.c_str());
+        detail::throw_error<IoError>(path_, ": cannot finish writing the file");
+    }
 }
 
 }  // namespace igcam::h5

@@ -68,3 +68,29 @@ private:
 };
 
 }  // namespace igcam::h5
+
+namespace igcam::h5 {
+
+// Writes an HDF5 file for dumps (readable with h5py). The file is written beside the
+// target and renamed into place by close(); destroying an unclosed Writer removes it, so
+// a failed run leaves no partial file.
+class Writer {
+public:
+    explicit Writer(const std::string& path);
+    ~Writer();
+    Writer(const Writer&) = delete;
+    Writer& operator=(const Writer&) = delete;
+
+    // A float32/float64 dataset at `path` ("/igcam/steps/activations"); groups on the way
+    // are created.
+    void write(const std::string& path, const Tensor& t);
+    // A fixed-length string attribute on the root.
+    void attribute(const std::string& name, const std::string& value);
+    void close();
+
+private:
+    std::string path_, partial_;
+    int64_t id_ = -1;
+};
+
+}  // namespace igcam::h5

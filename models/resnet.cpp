@@ -35,11 +35,33 @@ ResNet::ResNet(const ResNetConfig& c) : config_(c) {
     fc_ = add_child("fc", std::make_shared<nn::Linear>(in_channels, c.num_classes));
 }
 
+ag::Var ResNet::head(const ag::Var& features, nn::ForwardContext& ctx) const {
+    return (*fc_)(ag::flatten((*avgpool_)(features, ctx)), ctx);
+}
+
 ag::Var ResNet::forward(const ag::Var& x, nn::ForwardContext& ctx) const {
     ag::Var y = x;
     for (const auto& m : stem_) y = (*m)(y, ctx);
     for (const auto& m : stages_) y = (*m)(y, ctx);
-    return (*fc_)(ag::flatten((*avgpool_)(y, ctx)), ctx);
+    return head(y, ctx);
+}
+
+ag::Var ResNet::forward_from(const std::string& name, const ag::Var& value, nn::ForwardContext& ctx) const {
+    if (contains(*fc_, name)) return value;
+    if (contains(*avgpool_, name)) return (*fc_)(ag::flatten(value), ctx);
+    ag::Var y;
+    bool resumed = false;
+    for (const auto* steps : {&stem_, &stages_}) {
+        for (const auto& m : *steps) {
+            if (resumed) y = (*m)(y, ctx);
+            else if (contains(*m, name)) {
+                y = resume_child(*m, name, value, ctx);
+                resumed = true;
+            }
+        }
+    }
+    IGCAM_CHECK(resumed, ValueError, "unknown layer '", name, "'");
+    return head(y, ctx);
 }
 
 }  // namespace igcam::models

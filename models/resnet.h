@@ -26,11 +26,15 @@ public:
     explicit ResNet(const ResNetConfig& config);
     std::string type() const override { return "ResNet"; }
     const ResNetConfig& config() const { return config_; }
+    ag::Var forward_from(const std::string& name, const ag::Var& value, nn::ForwardContext& ctx) const override;
 
 protected:
     ag::Var forward(const ag::Var& x, nn::ForwardContext& ctx) const override;
 
 private:
+    // avgpool, flatten, fc.
+    ag::Var head(const ag::Var& features, nn::ForwardContext& ctx) const;
+
     ResNetConfig config_;
     std::vector<std::shared_ptr<nn::Module>> stem_;    // conv1, bn1, relu, maxpool
     std::vector<std::shared_ptr<nn::Module>> stages_;  // layer1..layerK

@@ -61,6 +61,14 @@ VGG::VGG(const VggConfig& c) : config_(c) {
     classifier_ = add_child("classifier", classifier);
 }
 
+ag::Var VGG::forward_from(const std::string& name, const ag::Var& value, nn::ForwardContext& ctx) const {
+    if (contains(*classifier_, name)) return resume_child(*classifier_, name, value, ctx);
+    ag::Var pooled = value;
+    if (contains(*features_, name)) pooled = (*avgpool_)(resume_child(*features_, name, value, ctx), ctx);
+    else IGCAM_CHECK(contains(*avgpool_, name), ValueError, "unknown layer '", name, "'");
+    return (*classifier_)(ag::flatten(pooled), ctx);
+}
+
 ag::Var VGG::forward(const ag::Var& x, nn::ForwardContext& ctx) const {
     const ag::Var features = (*features_)(x, ctx);
     return (*classifier_)(ag::flatten((*avgpool_)(features, ctx)), ctx);

@@ -1,21 +1,29 @@
 // igcam-run: the user-facing command.
-//   igcam-run --weights model.h5 --image cat.jpg [--topk 5]     classify
-//   igcam-run --weights model.h5 --list-layers                   module tree with output shapes
-//   igcam-run --demo sensitivity | trace                         engine demonstrations
+//   igcam-run --weights m.h5 --image cat.jpg --method gradcam,igcam --out out/   explain
+//   igcam-run --weights m.h5 --image cat.jpg [--topk 5]                          classify only
+//   igcam-run --weights m.h5 --list-layers | --info                              inspect
+//   igcam-run --demo sensitivity | trace                                         engine demos
 //
-// Exit codes: 0 success, 2 usage error, 3 bad input file (weights or image), 4 runtime
-// failure. Every failure prints one line starting with "error:".
+// Exit codes: 0 success, 2 usage error (bad flag, unknown layer, class or method),
+// 3 bad input file (weights or image), 4 runtime failure. Every failure prints one line
+// starting with "error:" and leaves no output file behind.
 #include <CLI/CLI.hpp>
 
 #include <iostream>
+#include <sstream>
 #include <string>
 
+#include "cam/colormap.h"
+#include "cam/igcam.h"
+#include "cam/methods.h"
 #include "core/backend.h"
 #include "core/error.h"
 #include "models/preprocess.h"
 #include "tools/demos.h"
+#include "tools/explain.h"
 #include "tools/inputs.h"
 #include "tools/predict.h"
+#include "tools/usage_error.h"
 
 namespace {
 constexpr int kExitUsage = 2;
@@ -26,38 +34,99 @@ int fail(int code, const std::string& message) {
     std::cerr << "error: " << message << "\n";
     return code;
 }
+
+std::string method_help() {
+    std::string text = "CAM methods, comma-separated, or 'all':";
+    for (const auto& m : igcam::cam::all_methods()) text += "\n  " + m.name + ": " + m.description;
+    return text;
+}
+
+std::vector<igcam::cam::Method> parse_methods(const std::string& list) {
+    std::vector<igcam::cam::Method> methods;
+    if (list == "all") {
+        for (const auto& m : igcam::cam::all_methods()) methods.push_back(m.method);
+        return methods;
+    }
+    std::stringstream stream(list);
+    std::string name;
+    while (std::getline(stream, name, ',')) {
+        if (name.empty()) continue;
+        try {
+            const igcam::cam::Method m = igcam::cam::parse_method(name);
+            if (std::find(methods.begin(), methods.end(), m) == methods.end()) methods.push_back(m);
+        } catch (const igcam::ValueError& e) {
+            throw igcam::tools::UsageError(e.what());
+        }
+    }
+    if (methods.empty()) throw igcam::tools::UsageError("--method lists no method");
+    return methods;
+}
 }  // namespace
 
 int main(int argc, char** argv) {
-    CLI::App app{"igcam-run: explain image classifiers with Grad-CAM and Integrated Grad-CAM"};
-    std::string weights, demo, preprocess, dtype_text = "f32", device = "auto";
+    CLI::App app{"igcam-run: explain image classifiers with Grad-CAM, Integrated Grad-CAM and the CAM family"};
+    std::string weights, demo, preprocess, dtype_text = "f32", device = "auto", method_list, out_dir;
+    std::string layer, class_spec, baseline = "black", preset = "default", colormap = "jet", dump;
+    std::string riemann, delta, relu, reduce;
     std::vector<std::string> images;
-    int topk = 5, steps = 50;
-    bool list_layers = false, show_backend = false, info = false;
+    int topk = 5, steps = 0;
+    int64_t batch = 0;
+    double alpha = 0.5;
+    bool list_layers = false, show_backend = false, info = false, json = false, trace = false, quiet = false;
 
     app.add_option("-w,--weights", weights,
                    "Weight file: igcam-torch-h5 (tools/export_torchvision.py) or a PyTorch state_dict dump in HDF5");
     app.add_option("-i,--image", images, "Image file (PNG or JPEG) or a directory of them; repeatable");
-    app.add_option("--topk", topk, "Print the k most likely classes per image")->check(CLI::Range(1, 100000))->capture_default_str();
+    app.add_option("-m,--method", method_list, method_help() +
+                   "\nWith --method or --out, igcam-run explains and writes files (default methods: gradcam,igcam);"
+                   " without both it only classifies");
+    app.add_option("-o,--out", out_dir, "Output directory for overlays, raw maps, the grid and report.json "
+                                        "(default igcam-out)");
+    app.add_option("--layer", layer, "Target layer by module name (layer4, layer4.2, features.29; see --list-layers);"
+                                     " default: ResNet's last stage, VGG's ReLU after the last conv");
+    app.add_option("--class", class_spec, "Target class: an index or a class name; default: each image's top-1");
+    app.add_option("--topk", topk, "Classes to list per image")->check(CLI::Range(1, 100000))->capture_default_str();
+    app.add_option("--steps", steps, "IG-CAM steps m (default 50; also the sensitivity demo's steps)")
+        ->check(CLI::Range(1, 100000));
+    app.add_option("--riemann", riemann, "IG-CAM path points: right (j/m, j=1..m; default), left (j=0..m-1), middle, trapezoid")
+        ->check(CLI::IsMember({"left", "right", "middle", "trapezoid"}));
+    app.add_option("--delta", delta, "IG-CAM feature maps: baseline (A(x_j) - A(x'); default) or none (A(x_j))")
+        ->check(CLI::IsMember({"baseline", "none"}));
+    app.add_option("--relu", relu, "IG-CAM ReLU: per_step (default) or final (once, on the sum)")
+        ->check(CLI::IsMember({"per_step", "final"}));
+    app.add_option("--reduce", reduce, "IG-CAM reduction over steps: mean (default) or sum")
+        ->check(CLI::IsMember({"mean", "sum"}));
+    app.add_option("--baseline", baseline, "IG-CAM baseline: black (a black image, preprocessed), zero (a zero model "
+                                           "input) or an image file")->capture_default_str();
+    app.add_option("--igcam-preset", preset, "IG-CAM preset: default, or notebook (the authors' released notebook: left "
+                                             "sum, no delta, per-step ReLU, plain sum, zero baseline, 50 steps); "
+                                             "explicit knobs override it")
+        ->check(CLI::IsMember({"default", "notebook"}))->capture_default_str();
+    app.add_option("--batch", batch, "Images per batched pass (IG-CAM steps, Score-CAM masks, ablations); "
+                                     "default: chosen from available memory")->check(CLI::Range(int64_t{1}, int64_t{4096}));
+    app.add_option("--colormap", colormap, "Heatmap colours: jet or turbo (matplotlib's)")
+        ->check(CLI::IsMember({"jet", "turbo"}))->capture_default_str();
+    app.add_option("--alpha", alpha, "Heatmap opacity in the overlays")->check(CLI::Range(0.0, 1.0))->capture_default_str();
+    app.add_flag("--json", json, "Print report.json to stdout instead of the summary");
+    app.add_flag("--trace", trace, "Print the gradient trace from the class score down to the target layer "
+                                   "(op, name, shape, gradient L2 norm, min, max, fraction of zeros)");
+    app.add_option("--dump", dump, "Write the input, the layer's activations and gradients (every IG-CAM step's too) "
+                                   "and every raw map to this HDF5 file");
+    app.add_flag("-q,--quiet", quiet, "No progress bar");
     app.add_flag("--list-layers", list_layers, "Print the model's layers with their output shapes and exit");
     app.add_flag("--info", info, "Load the weights, print what the file holds and how long loading took, and exit");
     app.add_option("--preprocess", preprocess,
                    "Override the weight file's preprocessing: torchvision, torchray-voc, caffe-bgr or raw")
         ->check(CLI::IsMember(igcam::preprocess_preset_names()));
     app.add_option("--dtype", dtype_text, "Computation dtype: f32, or f64 for audits")
-        ->check(CLI::IsMember({"f32", "f64"}))
-        ->capture_default_str();
+        ->check(CLI::IsMember({"f32", "f64"}))->capture_default_str();
     app.add_option("--device", device, "Where to compute: auto or cpu (CUDA arrives with the CUDA backend)")
-        ->check(CLI::IsMember({"auto", "cpu"}))
-        ->capture_default_str();
+        ->check(CLI::IsMember({"auto", "cpu"}))->capture_default_str();
     app.add_option("--demo", demo,
                    "Run a built-in demonstration: 'sensitivity' (the saturation example of the Integrated "
                    "Grad-CAM article, on igcam's own backward pass) or 'trace' (the gradient trace of a small "
                    "conv-relu-pool-linear network)")
         ->check(CLI::IsMember({"sensitivity", "trace"}));
-    app.add_option("--steps", steps, "Integration steps for the sensitivity demo")
-        ->check(CLI::Range(1, 100000))
-        ->capture_default_str();
     app.add_flag("--backend", show_backend, "Print the compiled backends and the devices found, then exit");
 
     try {
@@ -76,7 +145,7 @@ int main(int argc, char** argv) {
         if (!demo.empty()) {
             igcam::tools::DemoOptions options;
             options.dtype = dtype;
-            options.steps = steps;
+            if (steps > 0) options.steps = steps;
             if (demo == "sensitivity") igcam::tools::run_sensitivity_demo(options, std::cout);
             else igcam::tools::run_trace_demo(options, std::cout);
             return 0;
@@ -84,23 +153,58 @@ int main(int argc, char** argv) {
         if (weights.empty())
             return fail(kExitUsage, "nothing to do: pass --weights FILE with --image, --list-layers or --info, or "
                                     "--demo NAME (see --help)");
-        igcam::tools::PredictOptions options;
-        options.weights = weights;
-        options.preprocess = preprocess;
-        options.topk = topk;
-        options.dtype = dtype;
-        options.images = igcam::tools::collect_image_paths(images);
+        igcam::tools::PredictOptions predict;
+        predict.weights = weights;
+        predict.preprocess = preprocess;
+        predict.topk = topk;
+        predict.dtype = dtype;
+        predict.images = igcam::tools::collect_image_paths(images);
         if (info) {
-            igcam::tools::run_info(options, std::cout);
+            igcam::tools::run_info(predict, std::cout);
             return 0;
         }
         if (list_layers) {
-            igcam::tools::run_list_layers(options, std::cout);
+            igcam::tools::run_list_layers(predict, std::cout);
             return 0;
         }
-        if (options.images.empty()) return fail(kExitUsage, "--weights needs --image (or --list-layers or --info)");
-        igcam::tools::run_predict(options, std::cout);
+        if (predict.images.empty()) return fail(kExitUsage, "--weights needs --image (or --list-layers or --info)");
+        if (method_list.empty() && out_dir.empty() && !json && !trace && dump.empty()) {
+            igcam::tools::run_predict(predict, std::cout);
+            return 0;
+        }
+
+        igcam::tools::ExplainOptions o;
+        o.weights = weights;
+        o.images = predict.images;
+        o.methods = parse_methods(method_list.empty() ? "gradcam,igcam" : method_list);
+        o.layer = layer;
+        o.class_spec = class_spec;
+        o.preprocess = preprocess;
+        o.topk = topk;
+        o.igcam_preset = preset;
+        o.igcam = igcam::cam::igcam_preset(preset);
+        if (preset == "notebook" && app.count("--baseline") == 0) baseline = "zero";
+        if (steps > 0) o.igcam.steps = steps;
+        if (!riemann.empty()) o.igcam.riemann = igcam::cam::parse_riemann(riemann);
+        if (!delta.empty()) o.igcam.delta = igcam::cam::parse_delta(delta);
+        if (!relu.empty()) o.igcam.relu = igcam::cam::parse_step_relu(relu);
+        if (!reduce.empty()) o.igcam.reduce = igcam::cam::parse_reduction(reduce);
+        o.baseline = baseline;
+        o.dtype = dtype;
+        o.batch = batch;
+        o.colormap = igcam::cam::parse_colormap(colormap);
+        o.alpha = alpha;
+        o.out_dir = out_dir.empty() ? "igcam-out" : out_dir;
+        o.json = json;
+        o.trace = trace;
+        o.dump = dump;
+        o.quiet = quiet;
+        o.device = device;
+        for (int i = 0; i < argc; ++i) o.command_line += (i ? " " : "") + std::string(argv[i]);
+        igcam::tools::run_explain(o, std::cout);
         return 0;
+    } catch (const igcam::tools::UsageError& e) {
+        return fail(kExitUsage, e.what());
     } catch (const igcam::IoError& e) {
         return fail(kExitBadInput, e.what());
     } catch (const igcam::FormatError& e) {

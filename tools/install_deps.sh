@@ -12,7 +12,7 @@ build_packages=(
 )
 # The reference tests run these with Debian's own /usr/bin/python3.
 reference_packages=(
-  python3 python3-torch python3-torchvision python3-h5py python3-numpy python3-pil
+  python3 python3-torch python3-torchvision python3-h5py python3-numpy python3-pil python3-matplotlib
 )
 
 wanted=("${build_packages[@]}")

@@ -17,6 +17,7 @@ T apply(BinaryOp op, T a, T b) {
         case BinaryOp::Add: return a + b;
         case BinaryOp::Sub: return a - b;
         case BinaryOp::Mul: return a * b;
+        case BinaryOp::Div: return a / b;
     }
     return T(0);
 }
@@ -36,6 +37,7 @@ void binary_same_shape(BinaryOp op, T* out, const T* a, const T* b, int64_t n) {
         case BinaryOp::Add: parallel_map<T>(n, [&](int64_t i) { out[i] = a[i] + b[i]; }); break;
         case BinaryOp::Sub: parallel_map<T>(n, [&](int64_t i) { out[i] = a[i] - b[i]; }); break;
         case BinaryOp::Mul: parallel_map<T>(n, [&](int64_t i) { out[i] = a[i] * b[i]; }); break;
+        case BinaryOp::Div: parallel_map<T>(n, [&](int64_t i) { out[i] = a[i] / b[i]; }); break;
     }
 }
 

@@ -7,7 +7,7 @@
 
 namespace igcam::cpu {
 
-enum class BinaryOp { Add, Sub, Mul };
+enum class BinaryOp { Add, Sub, Mul, Div };
 
 // out[i] = a[i] op b[i].
 template <typename T>

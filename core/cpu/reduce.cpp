@@ -20,6 +20,19 @@ void strided_sum(T* out, int64_t out_numel, const T* x, const std::vector<int64_
 }
 
 template <typename T>
+void strided_extreme(T* out, int64_t out_numel, const T* x, const std::vector<int64_t>& dims,
+                     const std::vector<int64_t>& out_strides, bool maximum) {
+    std::vector<bool> seen(static_cast<std::size_t>(out_numel), false);
+    const std::vector<int64_t> x_strides = contiguous_strides(dims);
+    for_each_offset<2>(dims, {&x_strides, &out_strides}, [&](const std::array<int64_t, 2>& o) {
+        const T v = x[o[0]];
+        T& best = out[o[1]];
+        if (!seen[o[1]] || (maximum ? v > best : v < best)) best = v;
+        seen[o[1]] = true;
+    });
+}
+
+template <typename T>
 void strided_copy(T* out, const std::vector<int64_t>& dims, const T* x,
                   const std::vector<int64_t>& x_strides) {
     const std::vector<int64_t> out_strides = contiguous_strides(dims);
@@ -93,6 +106,8 @@ SummaryStats summary_stats(const T* x, int64_t n) {
 #define IGCAM_INSTANTIATE_REDUCE(T)                                                              \
     template void strided_sum<T>(T*, int64_t, const T*, const std::vector<int64_t>&,            \
                                  const std::vector<int64_t>&);                                   \
+    template void strided_extreme<T>(T*, int64_t, const T*, const std::vector<int64_t>&,        \
+                                     const std::vector<int64_t>&, bool);                         \
     template void strided_copy<T>(T*, const std::vector<int64_t>&, const T*,                    \
                                   const std::vector<int64_t>&);                                  \
     template void softmax_forward<T>(T*, const T*, int64_t, int64_t, int64_t);                  \

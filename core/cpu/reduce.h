@@ -13,6 +13,11 @@ template <typename T>
 void strided_sum(T* out, int64_t out_numel, const T* x, const std::vector<int64_t>& dims,
                  const std::vector<int64_t>& out_strides);
 
+// Like strided_sum, with the maximum (or the minimum) instead of the sum.
+template <typename T>
+void strided_extreme(T* out, int64_t out_numel, const T* x, const std::vector<int64_t>& dims,
+                     const std::vector<int64_t>& out_strides, bool maximum);
+
 // out (shape `dims`, contiguous)[i] = x[sum_d i_d * x_strides[d]]: broadcast_to.
 template <typename T>
 void strided_copy(T* out, const std::vector<int64_t>& dims, const T* x,

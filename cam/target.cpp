@@ -1,0 +1,59 @@
+#include "cam/target.h"
+
+#include <algorithm>
+#include <cctype>
+
+#include "core/error.h"
+
+namespace igcam::cam {
+
+namespace {
+std::string lower(std::string s) {
+    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+    return s;
+}
+
+bool all_digits(const std::string& s) {
+    return !s.empty() && s.size() <= 9 && std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c); });
+}
+
+int64_t class_by_name(const std::string& spec, const std::vector<std::string>& names) {
+    auto exact = std::find(names.begin(), names.end(), spec);
+    if (exact != names.end()) return exact - names.begin();
+    const std::string wanted = lower(spec);
+    for (std::size_t i = 0; i < names.size(); ++i)
+        if (lower(names[i]) == wanted) return static_cast<int64_t>(i);
+    std::string examples;
+    for (std::size_t i = 0; i < std::min<std::size_t>(names.size(), 5); ++i) examples += (i ? ", " : "") + names[i];
+    detail::throw_error<ValueError>("unknown class '", spec, "': not a class index (0..", names.size() - 1,
+                                    ") nor one of the model's class names (", examples,
+                                    names.size() > 5 ? ", ..." : "", ")");
+}
+}  // namespace
+
+std::vector<int64_t> resolve_classes(const std::string& spec, const std::vector<std::string>& class_names,
+                                     const Tensor& logits) {
+    IGCAM_CHECK(logits.rank() == 2 && logits.dim(1) == static_cast<int64_t>(class_names.size()), ShapeError,
+                "resolve_classes: logits ", logits.shape().to_string(), " do not match ", class_names.size(),
+                " class names");
+    const int64_t images = logits.dim(0), classes = logits.dim(1);
+    if (!spec.empty()) {
+        int64_t index;
+        if (all_digits(spec)) {
+            index = std::stoll(spec);
+            IGCAM_CHECK(index < classes, ValueError, "class ", index, " is out of range (the model has ", classes,
+                        " classes)");
+        } else {
+            index = class_by_name(spec, class_names);
+        }
+        return std::vector<int64_t>(static_cast<std::size_t>(images), index);
+    }
+    const std::vector<double> v = logits.to_vector();
+    std::vector<int64_t> top(static_cast<std::size_t>(images), 0);
+    for (int64_t n = 0; n < images; ++n)
+        for (int64_t c = 1; c < classes; ++c)
+            if (v[n * classes + c] > v[n * classes + top[n]]) top[n] = c;
+    return top;
+}
+
+}  // namespace igcam::cam
