@@ -156,9 +156,10 @@ def write_dataset(out, count, seed, size=96):
         Image.fromarray(images[i]).save(os.path.join(out, fname), optimize=True)
         entries.append({"file": fname, "label": int(labels[i]), "class": name,
                         "box": [int(v) for v in boxes[i]]})
-    with open(os.path.join(out, "boxes.json"), "w") as f:
-        json.dump({"classes": CLASS_NAMES, "size": size, "seed": seed, "images": entries}, f, indent=1)
-        f.write("\n")
+    with open(os.path.join(out, "boxes.json"), "w") as f:  # one image a line
+        f.write(f'{{"classes": {json.dumps(CLASS_NAMES)}, "size": {size}, "seed": {seed}, "images": [\n')
+        f.write(",\n".join(" " + json.dumps(e) for e in entries))
+        f.write("\n]}\n")
     return entries
 
 

@@ -16,7 +16,7 @@ python3-h5py).
 
 Layout (see docs/weights.md): root attributes format, format_version, arch, variant,
 layout, input_color, input_scale, mean, std, resize, crop, bn_eps, num_classes (strings
-fixed-length ASCII); /meta/class_names (fixed-length strings); /state_dict/<torch key>
+fixed-length ASCII; input_scale, mean and std float64); /meta/class_names (fixed-length strings); /state_dict/<torch key>
 float32, one dataset per key, num_batches_tracked omitted.
 """
 import argparse
@@ -187,9 +187,10 @@ def export(model, arch, variant, path, names=None, preprocessing=None):
                                  else "torchray-voc-caffe" if variant == "torchray-voc" else variant)
         a["layout"] = np.bytes_("OIHW")
         a["input_color"] = np.bytes_(color)
-        a["input_scale"] = np.float32(scale)
-        a["mean"] = np.asarray(mean, dtype=np.float32)
-        a["std"] = np.asarray(std, dtype=np.float32)
+        # float64, so that normalise(0) (IG-CAM's black baseline) is exact to the last bit.
+        a["input_scale"] = np.float64(scale)
+        a["mean"] = np.asarray(mean, dtype=np.float64)
+        a["std"] = np.asarray(std, dtype=np.float64)
         a["resize"] = np.int32(resize)
         a["crop"] = np.int32(crop)
         a["bn_eps"] = np.float32(bn_eps)

@@ -1,8 +1,9 @@
 // Every CAM method against PyTorch's own autograd: tests/reference/torch_cams.py computes,
 // in float64 on the same exported random-weight resnet50, vgg16 and TorchRay ResNet-50,
 // the target layer's activations and gradients and the raw maps of every method for 3
-// inputs. igcam must agree to 1e-8 relative in float64 and 1e-4 in float32 (max-abs error
+// inputs (Score-CAM at an early 64-channel layer, see torch_cams.py). igcam must agree to 1e-8 relative in float64 and 1e-4 in float32 (max-abs error
 // over max-abs of the reference).
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 
@@ -66,7 +67,7 @@ TEST_CASE("reference: every CAM method agrees with PyTorch's autograd (f64 <= 1e
     REQUIRE_MESSAGE(file.good(), "missing " << dir << "/cams.json: the fixture step did not run");
     const json manifest = json::parse(file);
     for (const json& m : manifest["models"]) {
-        const std::string name = m["name"], layer = m["layer"];
+        const std::string name = m["name"];
         for (DType dtype : {DType::F64, DType::F32}) {
             CAPTURE(name);
             CAPTURE(dtype_name(dtype));
@@ -74,6 +75,7 @@ TEST_CASE("reference: every CAM method agrees with PyTorch's autograd (f64 <= 1e
             std::map<std::string, double> worst;
             for (const json& run : m["runs"]) {
                 Checker check{dir, run["files"], dtype == DType::F64 ? 1e-8 : 1e-4, worst};
+                const std::string layer = run["layer"];
                 const Tensor input = io::read_npy(dir + "/" + run["files"]["input"].get<std::string>()).to(dtype);
                 const std::vector<int64_t> classes =
                     as_classes(io::read_npy(dir + "/" + run["files"]["classes"].get<std::string>()));
@@ -92,16 +94,22 @@ TEST_CASE("reference: every CAM method agrees with PyTorch's autograd (f64 <= 1e
                 check("eigencam", cam::eigencam(c.activations));
                 check("ablationcam", cam::ablationcam(model, input, c.activations, layer, classes, c.scores, 128));
                 cam::IgCamOptions options = cam::igcam_preset("default");
+                options.steps = manifest["igcam_steps"]["default"];
                 options.batch = 25;
                 check("igcam", cam::integrated_gradcam(model, input, black_baseline(model, input.shape(), dtype), layer,
                                                        classes, options).map);
                 options = cam::igcam_preset("notebook");
+                options.steps = manifest["igcam_steps"]["notebook"];
                 options.batch = 25;
                 check("igcam_notebook", cam::integrated_gradcam(model, input, Tensor::zeros(input.shape(), dtype),
                                                                 layer, classes, options).map);
             }
             std::string summary;
-            for (const auto& [key, error] : worst) summary += " " + key + "=" + std::to_string(error);
+            char text[64];
+            for (const auto& [key, error] : worst) {
+                std::snprintf(text, sizeof text, " %s=%.1e", key.c_str(), error);
+                summary += text;
+            }
             MESSAGE(name << " " << dtype_name(dtype) << " relative errors:" << summary);
         }
     }
