@@ -35,6 +35,8 @@ int cuda_device_count() {
 #endif
 }
 
+std::string blas_version() { return cpu::blas_config(); }
+
 std::string backend_summary() {
     std::string text = detail::concat("cpu: ", cpu::blas_name(), ", ", cpu::num_threads(), " threads; ");
 #ifdef IGCAM_WITH_CUDA

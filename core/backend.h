@@ -13,4 +13,7 @@ int cuda_device_count();
 // One line for logs and reports: build flags, BLAS, threads, CUDA state.
 std::string backend_summary();
 
+// The BLAS build ("OpenBLAS 0.3.21 DYNAMIC_ARCH NO_AFFINITY Prescott MAX_THREADS=64").
+std::string blas_version();
+
 }  // namespace igcam

@@ -107,6 +107,12 @@ std::vector<std::string> read_string_values(hid_t file_type, hsize_t n, ReadFn r
 
 }  // namespace
 
+std::string hdf5_version() {
+    unsigned major = 0, minor = 0, release = 0;
+    H5get_libversion(&major, &minor, &release);
+    return "HDF5 " + std::to_string(major) + "." + std::to_string(minor) + "." + std::to_string(release);
+}
+
 File::File(const std::string& path) : path_(path) {
     silence_errors();
     std::ifstream probe(path, std::ios::binary | std::ios::ate);

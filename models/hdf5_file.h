@@ -13,6 +13,9 @@
 
 namespace igcam::h5 {
 
+// "HDF5 1.10.8", for reports.
+std::string hdf5_version();
+
 enum class LinkKind { Group, Dataset, SoftLink, ExternalLink, Other };
 
 struct Entry {

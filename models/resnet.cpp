@@ -9,10 +9,10 @@ ResNet::ResNet(const ResNetConfig& c) : config_(c) {
     IGCAM_CHECK(!c.stage_blocks.empty() && c.base_width >= 1 && c.num_classes >= 1, ValueError,
                 "ResNet: needs at least one stage, a positive width and at least one class");
     nn::BlockOptions options;
-    options.stride_on_first = c.caffe;
-    options.conv_bias = false;  // TorchRay's Caffe ResNet has a bias on conv1 only
+    options.stride_on_first = c.caffe || c.keras;
+    options.conv_bias = c.keras;  // TorchRay's Caffe ResNet has a bias on conv1 only; Keras on every conv
     options.bn_eps = c.bn_eps;
-    stem_.push_back(add_child("conv1", std::make_shared<nn::Conv2d>(3, c.base_width, 7, 2, 3, c.caffe)));
+    stem_.push_back(add_child("conv1", std::make_shared<nn::Conv2d>(3, c.base_width, 7, 2, 3, c.caffe || c.keras)));
     stem_.push_back(add_child("bn1", std::make_shared<nn::BatchNorm2d>(c.base_width, c.bn_eps)));
     stem_.push_back(add_child("relu", std::make_shared<nn::ReLU>()));
     stem_.push_back(add_child("maxpool", std::make_shared<nn::MaxPool2d>(

@@ -1,5 +1,7 @@
 #include "models/vgg.h"
 
+#include <algorithm>
+
 #include "autograd/functions.h"
 #include "core/error.h"
 #include "layers/conv.h"
@@ -61,17 +63,31 @@ VGG::VGG(const VggConfig& c) : config_(c) {
     classifier_ = add_child("classifier", classifier);
 }
 
+ag::Var VGG::pool(const ag::Var& features, nn::ForwardContext& ctx) const {
+    // --- Keras (issue 5) ---
+    if (config_.flatten_only) {
+        const int64_t side = config_.pool_size << std::count(config_.layers.begin(), config_.layers.end(), 0);
+        IGCAM_CHECK(features.shape().rank() == 4 && features.shape()[2] == config_.pool_size &&
+                        features.shape()[3] == config_.pool_size,
+                    ShapeError, "VGG (Keras): Flatten needs a ", config_.pool_size, "x", config_.pool_size,
+                    " feature map, i.e. a ", side, "x", side, " input; found a feature map of shape ",
+                    features.shape().to_string());
+    }
+    // --- end Keras ---
+    return (*avgpool_)(features, ctx);
+}
+
 ag::Var VGG::forward_from(const std::string& name, const ag::Var& value, nn::ForwardContext& ctx) const {
     if (contains(*classifier_, name)) return resume_child(*classifier_, name, value, ctx);
     ag::Var pooled = value;
-    if (contains(*features_, name)) pooled = (*avgpool_)(resume_child(*features_, name, value, ctx), ctx);
+    if (contains(*features_, name)) pooled = pool(resume_child(*features_, name, value, ctx), ctx);
     else IGCAM_CHECK(contains(*avgpool_, name), ValueError, "unknown layer '", name, "'");
     return (*classifier_)(ag::flatten(pooled), ctx);
 }
 
 ag::Var VGG::forward(const ag::Var& x, nn::ForwardContext& ctx) const {
     const ag::Var features = (*features_)(x, ctx);
-    return (*classifier_)(ag::flatten((*avgpool_)(features, ctx)), ctx);
+    return (*classifier_)(ag::flatten(pool(features, ctx)), ctx);
 }
 
 }  // namespace igcam::models

@@ -194,7 +194,8 @@ void run_explain(const ExplainOptions& o, std::ostream& out) {
                    {"device", "cpu"},
                    {"dtype", dtype_name(o.dtype)},
                    {"colormap", cam::colormap_name(o.colormap)},
-                   {"libraries", {{"backend", backend_summary()}}},
+                   {"libraries", {{"backend", backend_summary()}, {"blas", blas_version()},
+                                  {"hdf5", h5::hdf5_version()}, {"images", io::image_library_versions()}}},
                    {"images", json::array()}};
 
     bool gradients_needed = o.trace;

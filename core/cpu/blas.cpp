@@ -2,6 +2,8 @@
 
 #include <cblas.h>
 
+#include <string>
+
 namespace igcam::cpu {
 
 template <>
@@ -25,5 +27,7 @@ void gemm<double>(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int6
 }
 
 const char* blas_name() { return "OpenBLAS"; }
+
+std::string blas_config() { return openblas_get_config(); }
 
 }  // namespace igcam::cpu

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 namespace igcam::cpu {
 
@@ -10,7 +11,8 @@ template <typename T>
 void gemm(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k, T alpha,
           const T* a, int64_t lda, const T* b, int64_t ldb, T beta, T* c, int64_t ldc);
 
-// The BLAS's name and thread count, for reports.
+// The BLAS's name and its build configuration ("OpenBLAS 0.3.21 DYNAMIC_ARCH ..."), for reports.
 const char* blas_name();
+std::string blas_config();
 
 }  // namespace igcam::cpu

@@ -435,4 +435,15 @@ void write_png(const std::string& path, const Image& image) {
     }
 }
 
+std::string image_library_versions() {
+    std::string text = std::string("libpng ") + png_get_libpng_ver(nullptr) + ", libjpeg API " +
+                       std::to_string(JPEG_LIB_VERSION);
+#ifdef LIBJPEG_TURBO_VERSION_NUMBER
+    const int v = LIBJPEG_TURBO_VERSION_NUMBER;  // e.g. 2001005 for 2.1.5
+    text += " (libjpeg-turbo " + std::to_string(v / 1000000) + "." + std::to_string(v / 1000 % 1000) + "." +
+            std::to_string(v % 1000) + ")";
+#endif
+    return text;
+}
+
 }  // namespace igcam::io

@@ -43,4 +43,7 @@ Image read_image(const std::string& path);
 // when the file cannot be written.
 void write_png(const std::string& path, const Image& image);
 
+// "libpng 1.6.39, libjpeg-turbo 2.1.5 (API 62)": the decoders' versions, for reports.
+std::string image_library_versions();
+
 }  // namespace igcam::io
