@@ -10,22 +10,13 @@
 #include "core/io/image.h"
 #include "models/load.h"
 #include "tests/test_util.h"
+#include "tests/reference/fixtures.h"
 
 using namespace igcam;
 using json = nlohmann::json;
 
 namespace {
-std::string fixture_dir() {
-    const char* dir = std::getenv("IGCAM_REFERENCE_DIR");
-    REQUIRE_MESSAGE(dir != nullptr, "IGCAM_REFERENCE_DIR is not set (run this test through ctest)");
-    return dir;
-}
-
-json manifest(const std::string& dir) {
-    std::ifstream file(dir + "/cases.json");
-    REQUIRE_MESSAGE(file.good(), "missing " << dir << "/cases.json: the fixture step did not run");
-    return json::parse(file);
-}
+json manifest(const std::string& dir) { return test::read_manifest(dir, "cases.json"); }
 
 std::string replace_path(std::string message, const std::string& path) {
     const std::string token = "{path}";
@@ -34,7 +25,7 @@ std::string replace_path(std::string message, const std::string& path) {
 }  // namespace
 
 TEST_CASE("weights: the valid small ResNet loads from both layouts to the same values") {
-    const std::string dir = fixture_dir();
+    const std::string dir = test::reference_dir();
     const json m = manifest(dir);
     const models::Model described = models::load_model(dir + "/" + m["good"].get<std::string>());
     const models::Model bare = models::load_model(dir + "/" + m["good_bare"].get<std::string>());
@@ -55,7 +46,7 @@ TEST_CASE("weights: the valid small ResNet loads from both layouts to the same v
 }
 
 TEST_CASE("weights: at least 20 malformed files each give their exact error") {
-    const std::string dir = fixture_dir();
+    const std::string dir = test::reference_dir();
     const json m = manifest(dir);
     int checked = 0;
     for (const json& c : m["cases"]) {
@@ -71,7 +62,7 @@ TEST_CASE("weights: at least 20 malformed files each give their exact error") {
 }
 
 TEST_CASE("weights: decoding, torchvision preprocessing and the forward pass give PyTorch's top-3 logits") {
-    const std::string dir = fixture_dir();
+    const std::string dir = test::reference_dir();
     const json sample = manifest(dir)["sample"];
     const models::Model model = models::load_model(dir + "/good.h5");
     CHECK(model.preprocess.name == "torchvision");

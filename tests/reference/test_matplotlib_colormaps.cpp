@@ -16,23 +16,14 @@
 #include "cam/colormap.h"
 #include "cam/render.h"
 #include "core/io/npy.h"
+#include "tests/reference/fixtures.h"
 
 using namespace igcam;
 using json = nlohmann::json;
 
 namespace {
 
-std::string fixture_dir() {
-    const char* dir = std::getenv("IGCAM_REFERENCE_DIR");
-    REQUIRE_MESSAGE(dir != nullptr, "IGCAM_REFERENCE_DIR is not set (run this test through ctest)");
-    return dir;
-}
-
-json manifest(const std::string& dir) {
-    std::ifstream file(dir + "/cases.json");
-    REQUIRE_MESSAGE(file.good(), "missing " << dir << "/cases.json: the fixture step did not run");
-    return json::parse(file);
-}
+json manifest(const std::string& dir) { return test::read_manifest(dir, "cases.json"); }
 
 // How far a set of colours is from matplotlib's: the number of values whose colour differs in
 // some channel, the largest channel difference, and the first value that differs.
@@ -53,7 +44,7 @@ struct Difference {
 }  // namespace
 
 TEST_CASE("reference: jet and turbo agree with matplotlib byte for byte") {
-    const std::string dir = fixture_dir();
+    const std::string dir = test::reference_dir();
     const json m = manifest(dir);
     MESSAGE("matplotlib " << m["matplotlib_version"].get<std::string>() << ", numpy "
                           << m["numpy_version"].get<std::string>() << ", " << m["cases"].size() << " cases");

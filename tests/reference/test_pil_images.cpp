@@ -17,23 +17,14 @@
 #include "core/io/npy.h"
 #include "models/preprocess.h"
 #include "tests/test_util.h"
+#include "tests/reference/fixtures.h"
 
 using namespace igcam;
 using json = nlohmann::json;
 
 namespace {
 
-std::string fixture_dir() {
-    const char* dir = std::getenv("IGCAM_REFERENCE_DIR");
-    REQUIRE_MESSAGE(dir != nullptr, "IGCAM_REFERENCE_DIR is not set (run this test through ctest)");
-    return dir;
-}
-
-json manifest(const std::string& dir) {
-    std::ifstream file(dir + "/cases.json");
-    REQUIRE_MESSAGE(file.good(), "missing " << dir << "/cases.json: the fixture step did not run");
-    return json::parse(file);
-}
+json manifest(const std::string& dir) { return test::read_manifest(dir, "cases.json"); }
 
 // An (H, W, 3) uint8 .npy as numpy writes it (v1.0, '|u1', C order); io::read_npy reads
 // only floats. The manifest gives the shape; the payload must have exactly that many bytes.
@@ -85,7 +76,7 @@ double input_difference_in_levels(const Tensor& ours, const Tensor& theirs, cons
 }  // namespace
 
 TEST_CASE("reference: read_image gives PIL's Image.open(p).convert('RGB') pixels") {
-    const std::string dir = fixture_dir();
+    const std::string dir = test::reference_dir();
     const json cases = manifest(dir);
     MESSAGE("PIL " << cases["pil_version"].get<std::string>() << ", torchvision "
                    << cases["torchvision_version"].get<std::string>() << ", " << cases["images"].size() << " files");
@@ -111,7 +102,7 @@ TEST_CASE("reference: read_image gives PIL's Image.open(p).convert('RGB') pixels
 }
 
 TEST_CASE("reference: resize_pil_bilinear and resize_pil_nearest equal PIL's Image.resize") {
-    const std::string dir = fixture_dir();
+    const std::string dir = test::reference_dir();
     const json cases = manifest(dir);
     std::map<std::string, int> worst{{"pil_bilinear", 0}, {"pil_nearest", 0}};
     for (const json& c : cases["resizes"]) {
@@ -134,7 +125,7 @@ TEST_CASE("reference: resize_pil_bilinear and resize_pil_nearest equal PIL's Ima
 }
 
 TEST_CASE("reference: every preset's model input matches its reference pipeline") {
-    const std::string dir = fixture_dir();
+    const std::string dir = test::reference_dir();
     const json cases = manifest(dir);
     for (const std::string preset : {"torchvision", "torchray-voc", "caffe-bgr"}) {
         CAPTURE(preset);
@@ -171,7 +162,7 @@ TEST_CASE("reference: every preset's model input matches its reference pipeline"
 
 TEST_CASE("reference: a torchvision batch stacks the single-image inputs") {
     // Images of five sizes all come out 224x224 after Resize(256) + CenterCrop(224).
-    const std::string dir = fixture_dir();
+    const std::string dir = test::reference_dir();
     const json cases = manifest(dir);
     const Preprocess p = preprocess_preset("torchvision");
     std::vector<io::Image> images;

@@ -16,17 +16,12 @@
 #include "core/io/npy.h"
 #include "models/load.h"
 #include "tests/test_util.h"
+#include "tests/reference/fixtures.h"
 
 using namespace igcam;
 using json = nlohmann::json;
 
 namespace {
-
-std::string fixture_dir() {
-    const char* dir = std::getenv("IGCAM_REFERENCE_DIR");
-    REQUIRE_MESSAGE(dir != nullptr, "IGCAM_REFERENCE_DIR is not set (run this test through ctest)");
-    return dir;
-}
 
 std::vector<int64_t> as_classes(const Tensor& t) {
     std::vector<int64_t> out;
@@ -62,10 +57,8 @@ struct Checker {
 }  // namespace
 
 TEST_CASE("reference: every CAM method agrees with PyTorch's autograd (f64 <= 1e-8, f32 <= 1e-4)") {
-    const std::string dir = fixture_dir();
-    std::ifstream file(dir + "/cams.json");
-    REQUIRE_MESSAGE(file.good(), "missing " << dir << "/cams.json: the fixture step did not run");
-    const json manifest = json::parse(file);
+    const std::string dir = test::reference_dir();
+    const json manifest = test::read_manifest(dir, "cams.json");
     for (const json& m : manifest["models"]) {
         const std::string name = m["name"];
         for (DType dtype : {DType::F64, DType::F32}) {

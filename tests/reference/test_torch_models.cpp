@@ -13,6 +13,7 @@
 #include "core/ops.h"
 #include "models/load.h"
 #include "tests/test_util.h"
+#include "tests/reference/fixtures.h"
 
 using namespace igcam;
 using json = nlohmann::json;
@@ -35,12 +36,8 @@ std::vector<int64_t> top1(const Tensor& logits) {
 }  // namespace
 
 TEST_CASE("reference: ResNet and VGG families agree with PyTorch (float64 <= 1e-9, float32 <= 1e-4)") {
-    const char* dir_env = std::getenv("IGCAM_REFERENCE_DIR");
-    REQUIRE_MESSAGE(dir_env != nullptr, "IGCAM_REFERENCE_DIR is not set (run this test through ctest)");
-    const std::string dir = dir_env;
-    std::ifstream file(dir + "/models.json");
-    REQUIRE_MESSAGE(file.good(), "missing " << dir << "/models.json: the fixture step did not run");
-    const json manifest = json::parse(file);
+    const std::string dir = test::reference_dir();
+    const json manifest = test::read_manifest(dir, "models.json");
     ag::NoGradGuard no_grad;
     for (const json& m : manifest["models"]) {
         const std::string name = m["name"];

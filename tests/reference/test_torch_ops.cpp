@@ -15,18 +15,13 @@
 #include "core/io/npy.h"
 #include "core/ops.h"
 #include "tests/test_util.h"
+#include "tests/reference/fixtures.h"
 
 using namespace igcam;
 using ag::Var;
 using json = nlohmann::json;
 
 namespace {
-
-std::string fixture_dir() {
-    const char* dir = std::getenv("IGCAM_REFERENCE_DIR");
-    REQUIRE_MESSAGE(dir != nullptr, "IGCAM_REFERENCE_DIR is not set (run this test through ctest)");
-    return dir;
-}
 
 std::vector<int64_t> ints(const json& j) { return j.get<std::vector<int64_t>>(); }
 
@@ -80,10 +75,8 @@ Var run_op(const json& c, std::map<std::string, Var>& in) {
 }  // namespace
 
 TEST_CASE("reference: every op and its gradients agree with PyTorch") {
-    const std::string dir = fixture_dir();
-    std::ifstream file(dir + "/cases.json");
-    REQUIRE_MESSAGE(file.good(), "missing " << dir << "/cases.json: the fixture step did not run");
-    const json manifest = json::parse(file);
+    const std::string dir = test::reference_dir();
+    const json manifest = test::read_manifest(dir, "cases.json");
     MESSAGE("PyTorch " << manifest["torch_version"].get<std::string>() << ", "
                        << manifest["cases"].size() << " cases");
     std::set<std::string> ops_seen;

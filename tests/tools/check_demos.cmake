@@ -2,20 +2,7 @@
 # below), and bad flags exit with code 2 and one "error:" line.
 # Run as: cmake -DIGCAM_RUN=path/to/igcam-run -P check_demos.cmake
 
-function(run_tool expected_code out_var)
-  execute_process(COMMAND ${IGCAM_RUN} ${ARGN} RESULT_VARIABLE code OUTPUT_VARIABLE out ERROR_VARIABLE err)
-  if(NOT code EQUAL expected_code)
-    message(FATAL_ERROR "igcam-run ${ARGN}: exit code ${code}, expected ${expected_code}\n${out}\n${err}")
-  endif()
-  set(${out_var} "${out}${err}" PARENT_SCOPE)
-endfunction()
-
-function(expect text pattern)
-  string(REGEX MATCH "${pattern}" found "${text}")
-  if(NOT found)
-    message(FATAL_ERROR "expected output matching '${pattern}' in:\n${text}")
-  endif()
-endfunction()
+include(${CMAKE_CURRENT_LIST_DIR}/common.cmake)
 
 # f(x) = 1 - ReLU(1 - x) with 50 right-Riemann steps from 0:
 #  x = 0.5: gradient 1, integrated 0.5 * 50/50 = 0.5, f(x) - f(0) = 0.5
@@ -38,13 +25,13 @@ if(below_tap)
   message(FATAL_ERROR "the trace went below the tap:\n${out}")
 endif()
 
-# Usage errors: exit code 2 and an error line.
+# Usage errors: exit code 2 and one error line.
 run_tool(2 out)
-expect("${out}" "^error: nothing to do")
+expect_single_error("${out}" "${out_err}" "nothing to do")
 run_tool(2 out --demo nonsense)
-expect("${out}" "^error: ")
+expect_single_error("${out}" "${out_err}" "")
 run_tool(2 out --demo sensitivity --steps 0)
-expect("${out}" "^error: ")
+expect_single_error("${out}" "${out_err}" "")
 run_tool(2 out --no-such-flag)
-expect("${out}" "^error: ")
+expect_single_error("${out}" "${out_err}" "")
 message(STATUS "igcam-run demos and exit codes: OK")

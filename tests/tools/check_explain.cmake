@@ -4,36 +4,14 @@
 # output file left behind.
 # Run as: cmake -DIGCAM_RUN=... -DWEIGHTS=... -DIMAGES=... -DWORK=... -DPYTHON=... -P check_explain.cmake
 
-function(run_tool expected_code out_var)
-  execute_process(COMMAND ${IGCAM_RUN} ${ARGN} RESULT_VARIABLE code OUTPUT_VARIABLE out ERROR_VARIABLE err)
-  if(NOT code EQUAL expected_code)
-    message(FATAL_ERROR "igcam-run ${ARGN}: exit code ${code}, expected ${expected_code}\n${out}\n${err}")
-  endif()
-  set(${out_var} "${out}" PARENT_SCOPE)
-  set(${out_var}_err "${err}" PARENT_SCOPE)
-endfunction()
-
-function(expect text pattern)
-  string(REGEX MATCH "${pattern}" found "${text}")
-  if(NOT found)
-    message(FATAL_ERROR "expected output matching '${pattern}' in:\n${text}")
-  endif()
-endfunction()
+include(${CMAKE_CURRENT_LIST_DIR}/common.cmake)
 
 # A failure: nothing on stdout, exactly one "error:" line matching `pattern`, and no file
 # in the output directory.
 function(expect_failure code pattern)
   file(REMOVE_RECURSE ${WORK}/fail)
   run_tool(${code} out ${ARGN} --out ${WORK}/fail --quiet)
-  if(NOT "${out}" STREQUAL "")
-    message(FATAL_ERROR "a failing run printed to stdout:\n${out}")
-  endif()
-  string(REGEX MATCHALL "\n" newlines "${out_err}")
-  list(LENGTH newlines lines)
-  if(NOT lines EQUAL 1)
-    message(FATAL_ERROR "expected exactly one error line, got:\n${out_err}")
-  endif()
-  expect("${out_err}" "^error: ${pattern}")
+  expect_single_error("${out}" "${out_err}" "${pattern}")
   file(GLOB_RECURSE left ${WORK}/fail/*)
   if(left)
     message(FATAL_ERROR "a failing run left files behind: ${left}")

@@ -3,34 +3,7 @@
 # every malformed weight file and bad image.
 # Run as: cmake -DIGCAM_RUN=... -DFIXTURES=... -P check_run.cmake
 
-function(run_tool expected_code out_var)
-  execute_process(COMMAND ${IGCAM_RUN} ${ARGN} RESULT_VARIABLE code OUTPUT_VARIABLE out ERROR_VARIABLE err)
-  if(NOT code EQUAL expected_code)
-    message(FATAL_ERROR "igcam-run ${ARGN}: exit code ${code}, expected ${expected_code}\n${out}\n${err}")
-  endif()
-  set(${out_var} "${out}" PARENT_SCOPE)
-  set(${out_var}_err "${err}" PARENT_SCOPE)
-endfunction()
-
-function(expect text pattern)
-  string(REGEX MATCH "${pattern}" found "${text}")
-  if(NOT found)
-    message(FATAL_ERROR "expected output matching '${pattern}' in:\n${text}")
-  endif()
-endfunction()
-
-# One "error:" line and nothing on stdout.
-function(expect_single_error out err pattern)
-  if(NOT "${out}" STREQUAL "")
-    message(FATAL_ERROR "a failing run printed to stdout:\n${out}")
-  endif()
-  string(REGEX MATCHALL "\n" newlines "${err}")
-  list(LENGTH newlines lines)
-  if(NOT lines EQUAL 1)
-    message(FATAL_ERROR "expected exactly one error line, got:\n${err}")
-  endif()
-  expect("${err}" "^error: ${pattern}")
-endfunction()
+include(${CMAKE_CURRENT_LIST_DIR}/common.cmake)
 
 file(READ ${FIXTURES}/cases.json manifest)
 set(good ${FIXTURES}/good.h5)
