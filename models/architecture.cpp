@@ -133,6 +133,7 @@ Variant parse_variant(const std::string& text, const std::string& where) {
 
 std::string variant_name(const Architecture& arch) {
     if (arch.variant == Variant::Caffe) return "torchray-voc-caffe";
+    if (arch.variant == Variant::Keras) return "keras";
     return arch.is_resnet ? "torchvision-v1.5" : "torchvision";
 }
 

@@ -13,7 +13,7 @@
 
 namespace igcam::models {
 
-enum class Variant { Torchvision, Caffe };
+enum class Variant { Torchvision, Caffe, Keras };
 
 struct Architecture {
     bool is_resnet = true;

@@ -6,6 +6,7 @@
 #include "core/ops.h"
 #include "models/class_names.h"
 #include "models/hdf5_file.h"
+#include "models/keras_load.h"  // --- Keras (issue 5)
 
 namespace igcam::models {
 
@@ -25,15 +26,6 @@ bool is_step_counter(const std::string& key, const h5::DatasetInfo& info) {
     const std::string suffix = ".num_batches_tracked";
     return key.size() > suffix.size() && key.compare(key.size() - suffix.size(), suffix.size(), suffix) == 0 &&
            info.is_integer && (info.scalar || info.dims.empty() || Shape(info.dims).numel() == 1);
-}
-
-// Refuses the layouts we recognise but do not read.
-void refuse_foreign_layouts(const h5::File& file) {
-    const bool keras = file.has_attribute("/", "layer_names") || file.is_group("/model_weights") ||
-                       (file.is_group("/layers") && file.is_group("/vars"));
-    IGCAM_CHECK(!keras, FormatError, file.path(),
-                ": this is a Keras weight file; only igcam-torch-h5 files and PyTorch state_dict dumps "
-                "can be loaded so far");
 }
 
 struct Catalogue {
@@ -142,7 +134,9 @@ Preprocess preprocessing(const h5::File& file, const Architecture& arch, bool ha
 }  // namespace
 
 Model load_model(const std::string& path, DType dtype) {
+    keras::refuse_keras_archive(path);  // --- Keras (issue 5): a .keras zip, with a hint to unzip it
     const h5::File file(path);
+    if (keras::is_keras_file(file)) return load_keras_model(file, dtype);  // --- Keras (issue 5)
     Model model;
     model.source = path;
     model.dtype = dtype;
@@ -160,7 +154,6 @@ Model load_model(const std::string& path, DType dtype) {
         c = catalogue(file, "/state_dict");
         model.format = "igcam-torch-h5 v1";
     } else {
-        refuse_foreign_layouts(file);
         const std::string group = file.is_group("/state_dict") ? "/state_dict" : "/";
         c = catalogue(file, group);
         IGCAM_CHECK(!c.shapes.empty(), FormatError, path, ": holds no tensors");

@@ -22,6 +22,7 @@
 #include "core/io/npy.h"
 #include "core/ops.h"
 #include "models/hdf5_file.h"
+#include "models/keras_load.h"
 #include "models/load.h"
 #include "tools/inputs.h"
 #include "tools/progress_bar.h"
@@ -169,8 +170,10 @@ int64_t automatic_batch(int64_t input_elements, DType dtype) {
 void run_explain(const ExplainOptions& o, std::ostream& out) {
     models::Model model = models::load_model(o.weights, o.dtype);
     if (!o.preprocess.empty()) model.preprocess = preprocess_preset(o.preprocess);
-    const std::string layer = o.layer.empty() ? model.default_layer : o.layer;
+    std::string layer = model.default_layer;
     try {
+        // Keras layer names (conv5_block3_out, block5_conv3) name igcam's modules too.
+        if (!o.layer.empty()) layer = models::keras_layer_alias(model.architecture, o.layer);
         model.layer(layer);
     } catch (const ValueError& e) {
         throw UsageError(e.what());
@@ -191,6 +194,7 @@ void run_explain(const ExplainOptions& o, std::ostream& out) {
                                       {"bgr", model.preprocess.bgr}, {"resize", model.preprocess.resize},
                                       {"crop", model.preprocess.crop}}},
                    {"layer", layer},
+                   {"layer_requested", o.layer.empty() ? "(default)" : o.layer},
                    {"device", "cpu"},
                    {"dtype", dtype_name(o.dtype)},
                    {"colormap", cam::colormap_name(o.colormap)},

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Creates (once) the Python virtual environment with TensorFlow, tf-keras (the Keras 2 API)
-# and Keras 3 that tests/reference/keras_models.py uses to check igcam's Keras loaders
+# Creates (once) the Python virtual environment with TensorFlow, tf-keras (the Keras 2 API),
+# Keras 3 and Pillow that tests/reference/keras_models.py uses to check igcam's Keras loaders
 # against Keras itself. Everything comes from PyPI through pip; nothing is installed
 # outside the environment. Idempotent: an environment whose stamp matches the pinned
 # versions and that imports cleanly is reused without touching the network.
@@ -23,7 +23,9 @@ set -euo pipefail
 TF_SPEC="tensorflow-cpu==2.21.0"
 TF_KERAS_SPEC="tf-keras==2.21.0"
 KERAS_SPEC="keras==3.15.1"
-STAMP_TEXT="$TF_SPEC $TF_KERAS_SPEC $KERAS_SPEC"
+# keras.utils.load_img needs Pillow; 9.4.0 is the version igcam's "caffe-bgr" resize follows.
+PILLOW_SPEC="pillow==9.4.0"
+STAMP_TEXT="$TF_SPEC $TF_KERAS_SPEC $KERAS_SPEC $PILLOW_SPEC"
 
 venv="${IGCAM_KERAS_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/igcam/keras-venv}"
 python="$venv/bin/python"
@@ -36,7 +38,7 @@ fail() {
 
 ready() {
   [[ -x "$python" && -f "$stamp" && "$(cat "$stamp")" == "$STAMP_TEXT" ]] || return 1
-  TF_CPP_MIN_LOG_LEVEL=3 "$python" -c "import tensorflow, tf_keras, keras, h5py, numpy" >/dev/null 2>&1
+  TF_CPP_MIN_LOG_LEVEL=3 "$python" -c "import tensorflow, tf_keras, keras, h5py, numpy, PIL" >/dev/null 2>&1
 }
 
 if [[ "${1:-}" == "--python" ]]; then
@@ -73,9 +75,9 @@ mkdir -p "$(dirname "$venv")"
 "$base" -m venv "$venv" || fail "'$base -m venv $venv' failed"
 pip=("$python" -m pip --disable-pip-version-check --no-input -q)
 "${pip[@]}" install --upgrade pip || fail "pip could not upgrade itself (is PyPI reachable?)"
-"${pip[@]}" install "$TF_SPEC" "$KERAS_SPEC" h5py numpy || fail "pip install $TF_SPEC $KERAS_SPEC failed"
-"${pip[@]}" install --no-deps "$TF_KERAS_SPEC" || fail "pip install $TF_KERAS_SPEC failed"
-TF_CPP_MIN_LOG_LEVEL=3 "$python" -c "import tensorflow, tf_keras, keras, h5py, numpy" \
+"${pip[@]}" install "$TF_SPEC" "$KERAS_SPEC" "$PILLOW_SPEC" h5py numpy || fail "pip install $TF_SPEC $KERAS_SPEC $PILLOW_SPEC failed (is PyPI reachable?)"
+"${pip[@]}" install --no-deps "$TF_KERAS_SPEC" || fail "pip install $TF_KERAS_SPEC failed (is PyPI reachable?)"
+TF_CPP_MIN_LOG_LEVEL=3 "$python" -c "import tensorflow, tf_keras, keras, h5py, numpy, PIL" \
   || fail "the installed packages do not import"
 echo "$STAMP_TEXT" >"$stamp"
 echo "install_keras_env: installed $STAMP_TEXT in $(( $(date +%s) - start )) s, $(du -sh "$venv" | cut -f1)"
