@@ -298,26 +298,28 @@ Shape reduced_shape(const Shape& x, const std::vector<int>& axes, bool keepdim) 
     return Shape(dims);
 }
 
+namespace {
+// Strides that walk x's index space into the keepdim result: 0 along the reduced axes.
+std::vector<int64_t> reduction_strides(const char* op, const Tensor& x, const std::vector<int>& axes) {
+    const std::vector<bool> reduced = reduced_axes(op, axes, x.rank());
+    std::vector<int64_t> out_strides = cpu::contiguous_strides(reduced_shape(x.shape(), axes, true).dims());
+    for (int d = 0; d < x.rank(); ++d)
+        if (reduced[d]) out_strides[d] = 0;
+    return out_strides;
+}
+}  // namespace
+
 Tensor sum(const Tensor& x, const std::vector<int>& axes, bool keepdim) {
     const char* op = "sum";
     check_defined(op, x, "x");
-    const std::vector<bool> reduced = reduced_axes(op, axes, x.rank());
-    const Shape kept = reduced_shape(x.shape(), axes, true);
-    std::vector<int64_t> out_strides = cpu::contiguous_strides(kept.dims());
-    for (int d = 0; d < x.rank(); ++d)
-        if (reduced[d]) out_strides[d] = 0;
-    return strided_sum(op, x, keepdim ? kept : reduced_shape(x.shape(), axes, false), out_strides);
+    return strided_sum(op, x, reduced_shape(x.shape(), axes, keepdim), reduction_strides(op, x, axes));
 }
 
 namespace {
 Tensor extreme(const char* op, const Tensor& x, const std::vector<int>& axes, bool keepdim, bool maximum) {
     check_defined(op, x, "x");
-    const std::vector<bool> reduced = reduced_axes(op, axes, x.rank());
-    const Shape kept = reduced_shape(x.shape(), axes, true);
-    std::vector<int64_t> out_strides = cpu::contiguous_strides(kept.dims());
-    for (int d = 0; d < x.rank(); ++d)
-        if (reduced[d]) out_strides[d] = 0;
-    Tensor out = Tensor::empty(keepdim ? kept : reduced_shape(x.shape(), axes, false), x.dtype(), x.device());
+    const std::vector<int64_t> out_strides = reduction_strides(op, x, axes);
+    Tensor out = Tensor::empty(reduced_shape(x.shape(), axes, keepdim), x.dtype(), x.device());
     dispatch(op, x, [&](auto zero) {
         using T = decltype(zero);
         cpu::strided_extreme<T>(out.data<T>(), out.numel(), x.data<T>(), x.shape().dims(), out_strides, maximum);

@@ -38,6 +38,19 @@ void check_gradients(const std::string& what, const std::function<ag::Var(const 
     CHECK(r.comparisons > 0);
 }
 
+std::vector<int64_t> top1(const Tensor& logits) {
+    std::vector<int64_t> best;
+    const std::vector<double> v = logits.to_vector();
+    const int64_t classes = logits.dim(1);
+    for (int64_t n = 0; n < logits.dim(0); ++n) {
+        int64_t arg = 0;
+        for (int64_t k = 1; k < classes; ++k)
+            if (v[n * classes + k] > v[n * classes + arg]) arg = k;
+        best.push_back(arg);
+    }
+    return best;
+}
+
 Tensor away_from_zero(const Shape& shape, uint64_t seed, DType dtype) {
     Rng rng(seed);
     std::vector<double> values(static_cast<std::size_t>(shape.numel()));

@@ -23,6 +23,9 @@ void check_values(const Tensor& t, const std::vector<double>& expected, double a
 void check_gradients(const std::string& what, const std::function<ag::Var(const std::vector<ag::Var>&)>& fn,
                      const std::vector<Tensor>& inputs, const ag::GradcheckOptions& options = {});
 
+// The index of each row's largest logit, (N, C) -> N classes (first on ties).
+std::vector<int64_t> top1(const Tensor& logits);
+
 // Values of magnitude in [0.1, 1] with a random sign: kept away from ReLU's kink at 0.
 Tensor away_from_zero(const Shape& shape, uint64_t seed, DType dtype = DType::F64);
 

@@ -53,7 +53,7 @@ def main(argv):
                 raw = torch.from_numpy(np.load(os.path.join(out, m["npy"])).astype(np.float64))[None, None]
                 heat = F.interpolate(raw, size=(height, width), mode="bilinear", align_corners=False)[0, 0]
                 y, x = divmod(int(torch.argmax(heat)), width)
-                hits[m["name"]] += x0 <= x <= x1 and y0 <= y <= y1
+                hits[m["name"]] += x0 <= x < x1 and y0 <= y < y1  # boxes are pixel edges
     n = len(report["images"])
     print(json.dumps({"images": n, "seed": args.seed, "accuracy": correct / n,
                       "max_in_box": {m: hits[m] / n for m in methods}}, indent=1))

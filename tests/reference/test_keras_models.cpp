@@ -54,19 +54,6 @@ json manifest() {
 
 Tensor npy(const std::string& name) { return io::read_npy(dir() + "/" + name); }
 
-std::vector<int64_t> top1(const Tensor& logits) {
-    std::vector<int64_t> best;
-    const std::vector<double> v = logits.to_vector();
-    const int64_t classes = logits.dim(1);
-    for (int64_t n = 0; n < logits.dim(0); ++n) {
-        int64_t arg = 0;
-        for (int64_t k = 1; k < classes; ++k)
-            if (v[n * classes + k] > v[n * classes + arg]) arg = k;
-        best.push_back(arg);
-    }
-    return best;
-}
-
 std::string replace_all(std::string text, const std::string& token, const std::string& value) {
     for (std::size_t at = text.find(token); at != std::string::npos; at = text.find(token, at + value.size()))
         text.replace(at, token.size(), value);
@@ -142,7 +129,7 @@ TEST_CASE("keras reference: every file form gives Keras's logits, layer outputs 
                 const double e32 = test::relative_error(r.logits, ref32), e64 = test::relative_error(r.logits, ref64);
                 CHECK(e32 <= (dtype == DType::F32 ? kF32 : kF64));
                 if (dtype == DType::F64) CHECK(e64 <= kF64vs64);
-                CHECK(top1(r.logits) == entry["top1"].get<std::vector<int64_t>>());
+                CHECK(test::top1(r.logits) == entry["top1"].get<std::vector<int64_t>>());
                 double worst32 = e32, worst64 = e64;
                 for (const auto& [keras_name, refs] : entry["layers"].items()) {
                     CAPTURE(keras_name);

@@ -20,19 +20,6 @@ using json = nlohmann::json;
 
 namespace {
 
-std::vector<int64_t> top1(const Tensor& logits) {
-    std::vector<int64_t> best;
-    const std::vector<double> v = logits.to_vector();
-    const int64_t classes = logits.dim(1);
-    for (int64_t n = 0; n < logits.dim(0); ++n) {
-        int64_t arg = 0;
-        for (int64_t k = 1; k < classes; ++k)
-            if (v[n * classes + k] > v[n * classes + arg]) arg = k;
-        best.push_back(arg);
-    }
-    return best;
-}
-
 }  // namespace
 
 TEST_CASE("reference: ResNet and VGG families agree with PyTorch (float64 <= 1e-9, float32 <= 1e-4)") {
@@ -59,7 +46,7 @@ TEST_CASE("reference: ResNet and VGG families agree with PyTorch (float64 <= 1e-
                 const double error = test::relative_error(logits.value(), reference);
                 worst = std::max(worst, error);
                 CHECK(error <= tolerance);
-                CHECK(top1(logits.value()) == top1(reference));
+                CHECK(test::top1(logits.value()) == test::top1(reference));
                 for (const auto& [layer, f] : run["layers"].items()) {
                     CAPTURE(layer);
                     const Tensor expected = io::read_npy(dir + "/" + f.get<std::string>());
