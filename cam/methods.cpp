@@ -11,9 +11,14 @@ const std::vector<MethodInfo>& all_methods() {
         {Method::XGradCam, "xgradcam", "XGrad-CAM: gradients weighted by normalised activations"},
         {Method::LayerCam, "layercam", "LayerCAM: positive gradients weight each position"},
         {Method::HiResCam, "hirescam", "HiResCAM: gradient times activation, elementwise"},
-        {Method::ScoreCam, "scorecam", "Score-CAM: softmax of class scores of activation-masked inputs"},
-        {Method::AblationCam, "ablationcam", "Ablation-CAM: score drop when each channel is zeroed"},
-        {Method::EigenCam, "eigencam", "Eigen-CAM: first principal component of the activations"},
+        {Method::ScoreCam, "scorecam",
+         "Score-CAM: softmax of class scores of activation-masked inputs (masks upsampled with "
+         "align_corners=false; pytorch-grad-cam uses true)"},
+        {Method::AblationCam, "ablationcam",
+         "Ablation-CAM: relative score drop when each channel is set to zero (the paper; pytorch-grad-cam "
+         "uses min(A) - 1e7 where A can be negative)"},
+        {Method::EigenCam, "eigencam",
+         "Eigen-CAM: first principal component of the activations, signed to correlate with their sum"},
         {Method::IgCam, "igcam", "Integrated Grad-CAM: Grad-CAM weights integrated along the baseline-to-input path"},
     };
     return methods;

@@ -75,15 +75,17 @@ int main(int argc, char** argv) {
     bool list_layers = false, show_backend = false, info = false, json = false, trace = false, quiet = false;
 
     app.add_option("-w,--weights", weights,
-                   "Weight file: igcam-torch-h5 (tools/export_torchvision.py) or a PyTorch state_dict dump in HDF5");
+                   "Weight file: igcam-torch-h5 (tools/export_torchvision.py), a PyTorch state_dict dump in HDF5, "
+                   "or a Keras .h5 / .weights.h5 file");
     app.add_option("-i,--image", images, "Image file (PNG or JPEG) or a directory of them; repeatable");
     app.add_option("-m,--method", method_list, method_help() +
-                   "\nWith --method or --out, igcam-run explains and writes files (default methods: gradcam,igcam);"
-                   " without both it only classifies");
+                   "\nWith --method, --out, --json, --trace or --dump, igcam-run explains and writes files (default "
+                   "methods: gradcam,igcam); without any of them it only classifies");
     app.add_option("-o,--out", out_dir, "Output directory for overlays, raw maps, the grid and report.json "
                                         "(default igcam-out)");
-    app.add_option("--layer", layer, "Target layer by module name (layer4, layer4.2, features.29; see --list-layers);"
-                                     " default: ResNet's last stage, VGG's ReLU after the last conv");
+    app.add_option("--layer", layer, "Target layer by module name (layer4, layer4.2, features.29; see --list-layers) "
+                                     "or Keras layer name (conv5_block3_out, block5_conv3); default: ResNet's last "
+                                     "stage, VGG's ReLU after the last conv");
     app.add_option("--class", class_spec, "Target class: an index or a class name; default: each image's top-1");
     app.add_option("--topk", topk, "Classes to list per image")->check(CLI::Range(1, 100000))->capture_default_str();
     app.add_option("--steps", steps, "IG-CAM steps m (default 50; also the sensitivity demo's steps)")
