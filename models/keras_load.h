@@ -1,4 +1,4 @@
-// Keras weight files into igcam models (issue 5), by layer NAME, never by position:
+// Keras weight files into igcam models, by layer NAME, never by position:
 //  - Keras ResNet (keras.applications ResNet50/101/152, Keras-2 names conv1_conv,
 //    conv2_block1_1_conv, ..., predictions|probs; and the 2016 Keras-1 names conv1,
 //    bn_conv1, res2a_branch2a, ..., fc1000): igcam's ResNet with ResNetConfig::keras

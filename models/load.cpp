@@ -6,7 +6,7 @@
 #include "core/ops.h"
 #include "models/class_names.h"
 #include "models/hdf5_file.h"
-#include "models/keras_load.h"  // --- Keras (issue 5)
+#include "models/keras_load.h"
 
 namespace igcam::models {
 
@@ -134,9 +134,9 @@ Preprocess preprocessing(const h5::File& file, const Architecture& arch, bool ha
 }  // namespace
 
 Model load_model(const std::string& path, DType dtype) {
-    keras::refuse_keras_archive(path);  // --- Keras (issue 5): a .keras zip, with a hint to unzip it
+    keras::refuse_keras_archive(path);  // a .keras zip, with a hint to unzip it
     const h5::File file(path);
-    if (keras::is_keras_file(file)) return load_keras_model(file, dtype);  // --- Keras (issue 5)
+    if (keras::is_keras_file(file)) return load_keras_model(file, dtype);
     Model model;
     model.source = path;
     model.dtype = dtype;

@@ -18,12 +18,10 @@ struct ResNetConfig {
     int64_t base_width = 64;
     int64_t num_classes = 1000;
     bool caffe = false;  // TorchRay's Caffe ResNet: conv1 bias, stride on first 1x1, ceil max-pool
-    // --- Keras (issue 5) ---
-    // Keras applications ResNet (keras_resnet.h): stride on the first 1x1 as caffe, but a bias
+    // Keras applications ResNet (models/keras_load.h): stride on the first 1x1 as caffe, but a bias
     // on every conv, and Keras's pool1_pad (1) + valid MaxPooling2D(3, 2), which on post-ReLU
     // inputs equals max-pool k3 s2 p1 (floor), torchvision's stem pool.
     bool keras = false;
-    // --- end Keras ---
     double bn_eps = 1e-5;
 };
 

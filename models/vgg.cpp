@@ -64,7 +64,6 @@ VGG::VGG(const VggConfig& c) : config_(c) {
 }
 
 ag::Var VGG::pool(const ag::Var& features, nn::ForwardContext& ctx) const {
-    // --- Keras (issue 5) ---
     if (config_.flatten_only) {
         const int64_t side = config_.pool_size << std::count(config_.layers.begin(), config_.layers.end(), 0);
         IGCAM_CHECK(features.shape().rank() == 4 && features.shape()[2] == config_.pool_size &&
@@ -73,7 +72,6 @@ ag::Var VGG::pool(const ag::Var& features, nn::ForwardContext& ctx) const {
                     " feature map, i.e. a ", side, "x", side, " input; found a feature map of shape ",
                     features.shape().to_string());
     }
-    // --- end Keras ---
     return (*avgpool_)(features, ctx);
 }
 

@@ -18,12 +18,10 @@ struct VggConfig {
     int64_t hidden = 4096;        // width of the two hidden classifier layers
     int64_t pool_size = 7;        // avgpool output side
     bool ceil_mode = false;       // TorchRay's Caffe VGG pools with ceil_mode
-    // --- Keras (issue 5) ---
     // Keras VGG: Flatten straight after the last pool, no adaptive pooling. The feature map
     // must then already be pool_size x pool_size (a 224x224 input for VGG16); anything else
     // is a ShapeError, as Keras refuses it, instead of a silent adaptive average.
     bool flatten_only = false;
-    // --- end Keras ---
     double bn_eps = 1e-5;
 };
 
