@@ -10,6 +10,20 @@ namespace igcam::cam {
 
 namespace {
 
+// The Gram matrix of a row-major (rows, cols) matrix m: m m^T (by_rows) or m^T m.
+std::vector<double> gram_matrix(const std::vector<double>& m, int64_t rows, int64_t cols, bool by_rows) {
+    const int64_t n = by_rows ? rows : cols, inner = by_rows ? cols : rows;
+    auto at = [&](int64_t i, int64_t k) { return by_rows ? m[i * cols + k] : m[k * cols + i]; };
+    std::vector<double> g(static_cast<std::size_t>(n * n), 0.0);
+    for (int64_t i = 0; i < n; ++i)
+        for (int64_t j = i; j < n; ++j) {
+            double s = 0;
+            for (int64_t k = 0; k < inner; ++k) s += at(i, k) * at(j, k);
+            g[i * n + j] = g[j * n + i] = s;
+        }
+    return g;
+}
+
 // One image: a (K, P) row-major, channel-major as the tensor stores it. Returns the
 // projection (P) of the centred (P, K) matrix X on its first right singular vector.
 std::vector<double> principal_projection(const double* a, int64_t channels, int64_t positions) {
@@ -24,26 +38,12 @@ std::vector<double> principal_projection(const double* a, int64_t channels, int6
     std::vector<double> projection(static_cast<std::size_t>(positions), 0.0);
     if (positions <= channels) {
         // X X^T (P x P): its top eigenvector u gives X v = sigma u, sigma = sqrt(lambda).
-        std::vector<double> gram(static_cast<std::size_t>(positions * positions), 0.0);
-        for (int64_t p = 0; p < positions; ++p)
-            for (int64_t q = p; q < positions; ++q) {
-                double s = 0;
-                for (int64_t k = 0; k < channels; ++k) s += x[p * channels + k] * x[q * channels + k];
-                gram[p * positions + q] = gram[q * positions + p] = s;
-            }
-        const Eigenpair top = top_eigenpair(std::move(gram), positions);
+        const Eigenpair top = top_eigenpair(gram_matrix(x, positions, channels, true), positions);
         const double sigma = std::sqrt(std::max(top.value, 0.0));
         for (int64_t p = 0; p < positions; ++p) projection[p] = sigma * top.vector[p];
     } else {
         // X^T X (K x K): its top eigenvector is v itself; project directly.
-        std::vector<double> gram(static_cast<std::size_t>(channels * channels), 0.0);
-        for (int64_t i = 0; i < channels; ++i)
-            for (int64_t j = i; j < channels; ++j) {
-                double s = 0;
-                for (int64_t p = 0; p < positions; ++p) s += x[p * channels + i] * x[p * channels + j];
-                gram[i * channels + j] = gram[j * channels + i] = s;
-            }
-        const Eigenpair top = top_eigenpair(std::move(gram), channels);
+        const Eigenpair top = top_eigenpair(gram_matrix(x, positions, channels, false), channels);
         for (int64_t p = 0; p < positions; ++p)
             for (int64_t k = 0; k < channels; ++k) projection[p] += x[p * channels + k] * top.vector[k];
     }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <numeric>
 
 #include "core/error.h"
 
@@ -54,6 +55,17 @@ std::vector<int64_t> resolve_classes(const std::string& spec, const std::vector<
         for (int64_t c = 1; c < classes; ++c)
             if (v[n * classes + c] > v[n * classes + top[n]]) top[n] = c;
     return top;
+}
+
+std::vector<int64_t> top_classes(const std::vector<double>& logits, int64_t k) {
+    std::vector<int64_t> order(logits.size());
+    std::iota(order.begin(), order.end(), 0);
+    const auto n = static_cast<std::ptrdiff_t>(std::clamp<int64_t>(k, 0, static_cast<int64_t>(order.size())));
+    std::partial_sort(order.begin(), order.begin() + n, order.end(), [&](int64_t a, int64_t b) {
+        return logits[a] > logits[b] || (logits[a] == logits[b] && a < b);
+    });
+    order.resize(static_cast<std::size_t>(n));
+    return order;
 }
 
 }  // namespace igcam::cam

@@ -16,4 +16,8 @@ namespace igcam::cam {
 std::vector<int64_t> resolve_classes(const std::string& spec, const std::vector<std::string>& class_names,
                                      const Tensor& logits);
 
+// The k highest classes of one row of logits (C values), highest first; ties keep the lower
+// class index.
+std::vector<int64_t> top_classes(const std::vector<double>& logits, int64_t k);
+
 }  // namespace igcam::cam

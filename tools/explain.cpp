@@ -113,15 +113,9 @@ json igcam_params(const ExplainOptions& o, const cam::IgCamOptions& g) {
 json topk_json(const models::Model& model, const Tensor& logits, int k) {
     const std::vector<double> l = logits.to_vector();
     const std::vector<double> p = ops::softmax_forward(logits, 1).to_vector();
-    std::vector<int64_t> order(l.size());
-    for (std::size_t i = 0; i < order.size(); ++i) order[i] = static_cast<int64_t>(i);
-    const std::size_t n = std::min<std::size_t>(static_cast<std::size_t>(k), order.size());
-    std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(n), order.end(),
-                      [&](int64_t a, int64_t b) { return l[a] > l[b] || (l[a] == l[b] && a < b); });
     json out = json::array();
-    for (std::size_t r = 0; r < n; ++r)
-        out.push_back({{"class", order[r]}, {"name", model.class_names[order[r]]}, {"logit", l[order[r]]},
-                       {"probability", p[order[r]]}});
+    for (int64_t c : cam::top_classes(l, k))
+        out.push_back({{"class", c}, {"name", model.class_names[c]}, {"logit", l[c]}, {"probability", p[c]}});
     return out;
 }
 

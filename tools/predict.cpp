@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <numeric>
 
 #include "autograd/grad_mode.h"
+#include "cam/target.h"
 #include "core/io/image.h"
 #include "core/ops.h"
 #include "models/load.h"
@@ -36,17 +36,12 @@ void print_summary(const models::Model& model, std::ostream& out) {
 void print_topk(const std::string& image, const Tensor& logits_row, const Tensor& probabilities_row,
                 const models::Model& model, int topk, std::ostream& out) {
     const std::vector<double> logits = logits_row.to_vector(), probabilities = probabilities_row.to_vector();
-    std::vector<int64_t> order(logits.size());
-    std::iota(order.begin(), order.end(), 0);
-    const std::size_t k = std::min<std::size_t>(static_cast<std::size_t>(topk), order.size());
-    // Highest logit first; ties keep the lower class index (a stable, documented order).
-    std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(k), order.end(),
-                      [&](int64_t a, int64_t b) { return logits[a] > logits[b] || (logits[a] == logits[b] && a < b); });
+    const std::vector<int64_t> order = cam::top_classes(logits, topk);
     out << image << "\n";
     char line[256];
     std::snprintf(line, sizeof line, "  %4s %6s  %-28s %12s %12s\n", "rank", "class", "name", "logit", "probability");
     out << line;
-    for (std::size_t r = 0; r < k; ++r) {
+    for (std::size_t r = 0; r < order.size(); ++r) {
         const int64_t c = order[r];
         std::snprintf(line, sizeof line, "  %4zu %6lld  %-28.28s %12.5f %12.6f\n", r + 1, static_cast<long long>(c),
                       model.class_names[static_cast<std::size_t>(c)].c_str(), logits[c], probabilities[c]);

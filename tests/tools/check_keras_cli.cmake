@@ -4,12 +4,4 @@
 
 include(${CMAKE_CURRENT_LIST_DIR}/common.cmake)
 
-file(READ ${FIXTURES}/cases.json manifest)
-string(JSON count LENGTH "${manifest}" cases)
-math(EXPR last "${count} - 1")
-foreach(i RANGE ${last})
-  string(JSON file GET "${manifest}" cases ${i} file)
-  run_tool(3 out --weights ${FIXTURES}/${file} --image ${IMAGE})
-  expect_single_error("${out}" "${out_err}" "${FIXTURES}/${file}")
-endforeach()
-message(STATUS "${count} malformed Keras files: exit code 3")
+expect_each_malformed(${FIXTURES} ${IMAGE})

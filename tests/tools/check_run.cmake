@@ -32,14 +32,7 @@ expect("${out}" "10 classes, 6370 parameters, f64")
 expect("${out}" "loaded in [0-9.]+ s")
 
 # Every malformed weight file: exit code 3, one error line naming the file.
-string(JSON count LENGTH "${manifest}" cases)
-math(EXPR last "${count} - 1")
-foreach(i RANGE ${last})
-  string(JSON file GET "${manifest}" cases ${i} file)
-  run_tool(3 out --weights ${FIXTURES}/${file} --image ${image})
-  expect_single_error("${out}" "${out_err}" "${FIXTURES}/${file}: ")
-endforeach()
-message(STATUS "${count} malformed weight files: exit code 3")
+expect_each_malformed(${FIXTURES} ${image})
 
 # Bad images and bad usage.
 run_tool(3 out --weights ${good} --image ${FIXTURES}/corrupt.png)

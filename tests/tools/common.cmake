@@ -32,3 +32,17 @@ function(expect_single_error out err pattern)
   endif()
   expect("${err}" "^error: ${pattern}")
 endfunction()
+
+# expect_each_malformed(dir image): every file listed under "cases" in dir/cases.json, given
+# as --weights, fails with exit code 3 and one error line naming the file.
+function(expect_each_malformed dir image)
+  file(READ ${dir}/cases.json manifest)
+  string(JSON count LENGTH "${manifest}" cases)
+  math(EXPR last "${count} - 1")
+  foreach(i RANGE ${last})
+    string(JSON file GET "${manifest}" cases ${i} file)
+    run_tool(3 out --weights ${dir}/${file} --image ${image})
+    expect_single_error("${out}" "${out_err}" "${dir}/${file}")
+  endforeach()
+  message(STATUS "${count} malformed weight files in ${dir}: exit code 3")
+endfunction()
