@@ -7,12 +7,15 @@
 #include "core/cpu/parallel.h"
 #include "core/error.h"
 #ifdef IGCAM_WITH_CUDA
+#include "cuda/memory.h"
 #include "cuda/runtime.h"
 #endif
 
 namespace igcam {
 
 namespace {
+bool tf32_flag = false;
+
 bool forced_cpu() {
     const char* env = std::getenv("IGCAM_DEVICE");
     return env != nullptr && std::string(env) == "cpu";
@@ -33,6 +36,29 @@ int cuda_device_count() {
 #else
     return 0;
 #endif
+}
+
+void set_tf32(bool enabled) { tf32_flag = enabled; }
+bool tf32_enabled() { return tf32_flag; }
+
+Device resolve_device(const std::string& text) {
+    if (text == "auto") return cuda_device_count() > 0 ? Device::cuda(0) : Device::cpu();
+    const Device device = Device::parse(text);
+    if (device.is_cpu()) return device;
+    IGCAM_CHECK(cuda_built(), DeviceError, "--device ", text,
+                ": this build has no CUDA backend (configure with -DIGCAM_CUDA=ON on a machine with the CUDA "
+                "toolkit, cuBLAS and cuDNN)");
+    const int count = cuda_device_count();
+    IGCAM_CHECK(device.index < count, DeviceError, "--device ", text, ": ", count,
+                " CUDA device(s) usable here (", backend_summary(), ")");
+    return device;
+}
+
+std::string device_description(Device device) {
+#ifdef IGCAM_WITH_CUDA
+    if (device.is_cuda()) return cuda::device_name(device.index);
+#endif
+    return detail::concat("CPU (", cpu::blas_name(), ", ", cpu::num_threads(), " threads)");
 }
 
 std::string blas_version() { return cpu::blas_config(); }

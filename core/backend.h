@@ -3,6 +3,8 @@
 
 #include <string>
 
+#include "core/device.h"
+
 namespace igcam {
 
 // True when the CUDA backend was compiled in (IGCAM_CUDA=AUTO found it, or ON).
@@ -12,6 +14,19 @@ bool cuda_built();
 int cuda_device_count();
 // One line for logs and reports: build flags, BLAS, threads, CUDA state.
 std::string backend_summary();
+
+// TF32 tensor-core math for float32 convolutions and GEMMs on the GPU (cuDNN tensor-op
+// math, cuBLAS TF32). Off by default: strict IEEE float32 with FMA. Inputs are rounded to
+// 10-bit mantissas when on, so maps differ from the CPU by about 1e-3 relative.
+void set_tf32(bool enabled);
+bool tf32_enabled();
+
+// Picks the device for --device: "auto" is cuda:0 when a CUDA device is usable, else the
+// CPU; "cpu", "cuda" and "cuda:N" are taken as written. Throws ValueError for other text
+// and DeviceError for a CUDA device this build or machine does not have.
+Device resolve_device(const std::string& text);
+// "NVIDIA H100 80GB HBM3 (sm_90, 79.1 GiB)" or the CPU summary, for reports.
+std::string device_description(Device device);
 
 // The BLAS build ("OpenBLAS 0.3.21 DYNAMIC_ARCH NO_AFFINITY Prescott MAX_THREADS=64").
 std::string blas_version();

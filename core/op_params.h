@@ -6,6 +6,9 @@
 
 namespace igcam {
 
+// The arithmetic of the elementwise binary ops.
+enum class BinaryOp { Add, Sub, Mul, Div };
+
 // Zero padding on each side of the H and W axes; asymmetric padding is allowed.
 struct Padding2d {
     int64_t top = 0, bottom = 0, left = 0, right = 0;

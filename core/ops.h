@@ -17,6 +17,15 @@
 
 namespace igcam::ops {
 
+// ---- memory ---------------------------------------------------------------------------
+// A new tensor of `shape` with every element `value`.
+Tensor full(const Shape& shape, double value, DType dtype, Device device);
+// A copy of x on `device` (x itself when it is already there: tensors are immutable values
+// to the ops, so sharing is safe). Copies to the host wait for the device.
+Tensor to_device(const Tensor& x, Device device);
+// A deep copy on x's device.
+Tensor clone(const Tensor& x);
+
 // ---- convolution -------------------------------------------------------------------
 // requires: x (N, C, H, W), weight (O, C, kh, kw), bias (O) or undefined; strides >= 1;
 //           padding >= 0; the kernel fits in the padded input.

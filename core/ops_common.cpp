@@ -2,6 +2,10 @@
 
 namespace igcam::ops::detail {
 
+void no_cuda_backend() {
+    ::igcam::detail::throw_error<DeviceError>("this build has no CUDA backend (configure with -DIGCAM_CUDA=ON)");
+}
+
 void check_defined(const char* op, const Tensor& t, const char* name) {
     IGCAM_CHECK(t.defined(), ValueError, op, ": ", name, " is undefined");
     IGCAM_CHECK(t.numel() > 0, ShapeError, op, ": ", name, " of shape ", t.shape().to_string(),

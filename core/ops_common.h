@@ -7,6 +7,27 @@
 
 #include "core/error.h"
 #include "core/tensor.h"
+#ifdef IGCAM_WITH_CUDA
+#include "cuda/kernels.h"
+#include "cuda/memory.h"
+#endif
+
+// IGCAM_CUDA_KERNEL(name<T>(device, args...)) calls igcam::cuda::name<T>(...) in a CUDA build;
+// without one no tensor can live on a GPU, so the call is unreachable and throws.
+#ifdef IGCAM_WITH_CUDA
+#define IGCAM_CUDA_KERNEL(call) ::igcam::cuda::call
+#else
+#define IGCAM_CUDA_KERNEL(call) ::igcam::ops::detail::no_cuda_backend()
+#endif
+
+// IGCAM_KERNEL(like, name<T>, args...): igcam::cuda::name<T>(like's device, args...) when
+// `like` lives on a GPU, igcam::cpu::name<T>(args...) otherwise. The kernels of both
+// backends take the same arguments (core/cpu/*.h, cuda/kernels.h).
+#define IGCAM_KERNEL(like, name, ...)                                                           \
+    do {                                                                                        \
+        if ((like).device().is_cuda()) IGCAM_CUDA_KERNEL(name((like).device().index, __VA_ARGS__)); \
+        else ::igcam::cpu::name(__VA_ARGS__);                                                   \
+    } while (false)
 
 namespace igcam::ops::detail {
 
@@ -23,12 +44,12 @@ void check_shape(const char* op, const Tensor& t, const char* name, const Shape&
 // A size argument (kernel, stride, output size) must be >= minimum.
 void check_at_least(const char* op, const char* name, int64_t value, int64_t minimum);
 
-// Calls body(T{}) with T = float or double matching `like`'s dtype, after checking that the
-// tensor's device has a backend for this op.
+[[noreturn]] void no_cuda_backend();
+
+// Calls body(T{}) with T = float or double matching `like`'s dtype. The body picks the
+// backend with IGCAM_KERNEL.
 template <typename Body>
-void dispatch(const char* op, const Tensor& like, Body&& body) {
-    IGCAM_CHECK(like.device().is_cpu(), DeviceError, op, ": tensors on ", like.device().to_string(),
-                " are not supported by this build (the CUDA backend does not implement ops yet)");
+void dispatch(const char* /*op*/, const Tensor& like, Body&& body) {
     if (like.dtype() == DType::F32) body(float{});
     else body(double{});
 }

@@ -91,7 +91,7 @@ Tensor conv2d_forward(const Tensor& x, const Tensor& weight, const Tensor& bias,
     Tensor y = Tensor::empty(output_shape(g), x.dtype(), x.device());
     dispatch(op, x, [&](auto zero) {
         using T = decltype(zero);
-        cpu::conv2d_forward<T>(y.data<T>(), x.data<T>(), weight.data<T>(),
+        IGCAM_KERNEL(x, conv2d_forward<T>, y.data<T>(), x.data<T>(), weight.data<T>(),
                                bias.defined() ? bias.data<T>() : nullptr, g);
     });
     return y;
@@ -107,7 +107,7 @@ Tensor conv2d_backward_data(const Tensor& grad_y, const Tensor& weight, const Sh
     Tensor grad_x = Tensor::empty(x_shape, weight.dtype(), weight.device());
     dispatch(op, weight, [&](auto zero) {
         using T = decltype(zero);
-        cpu::conv2d_backward_data<T>(grad_x.data<T>(), grad_y.data<T>(), weight.data<T>(), g);
+        IGCAM_KERNEL(weight, conv2d_backward_data<T>, grad_x.data<T>(), grad_y.data<T>(), weight.data<T>(), g);
     });
     return grad_x;
 }
@@ -122,7 +122,7 @@ Tensor conv2d_backward_weight(const Tensor& grad_y, const Tensor& x, const Shape
     Tensor grad_weight = Tensor::empty(weight_shape, x.dtype(), x.device());
     dispatch(op, x, [&](auto zero) {
         using T = decltype(zero);
-        cpu::conv2d_backward_weight<T>(grad_weight.data<T>(), grad_y.data<T>(), x.data<T>(), g);
+        IGCAM_KERNEL(x, conv2d_backward_weight<T>, grad_weight.data<T>(), grad_y.data<T>(), x.data<T>(), g);
     });
     return grad_weight;
 }
@@ -138,7 +138,7 @@ Tensor conv2d_backward_bias(const Tensor& grad_y) {
     Tensor grad_bias = Tensor::empty(Shape{g.out_channels}, grad_y.dtype(), grad_y.device());
     dispatch(op, grad_y, [&](auto zero) {
         using T = decltype(zero);
-        cpu::conv2d_backward_bias<T>(grad_bias.data<T>(), grad_y.data<T>(), g);
+        IGCAM_KERNEL(grad_y, conv2d_backward_bias<T>, grad_bias.data<T>(), grad_y.data<T>(), g);
     });
     return grad_bias;
 }
@@ -163,7 +163,7 @@ Tensor linear_forward(const Tensor& x, const Tensor& weight, const Tensor& bias)
     Tensor y = Tensor::empty(Shape{batch, out}, x.dtype(), x.device());
     dispatch(op, x, [&](auto zero) {
         using T = decltype(zero);
-        cpu::linear_forward<T>(y.data<T>(), x.data<T>(), weight.data<T>(),
+        IGCAM_KERNEL(x, linear_forward<T>, y.data<T>(), x.data<T>(), weight.data<T>(),
                                bias.defined() ? bias.data<T>() : nullptr, batch, in, out);
     });
     return y;
@@ -180,7 +180,7 @@ Tensor linear_backward_input(const Tensor& grad_y, const Tensor& weight) {
     Tensor grad_x = Tensor::empty(Shape{batch, in}, weight.dtype(), weight.device());
     dispatch(op, weight, [&](auto zero) {
         using T = decltype(zero);
-        cpu::linear_backward_input<T>(grad_x.data<T>(), grad_y.data<T>(), weight.data<T>(), batch,
+        IGCAM_KERNEL(weight, linear_backward_input<T>, grad_x.data<T>(), grad_y.data<T>(), weight.data<T>(), batch,
                                       in, out);
     });
     return grad_x;
@@ -197,7 +197,7 @@ Tensor linear_backward_weight(const Tensor& grad_y, const Tensor& x) {
     Tensor grad_weight = Tensor::empty(Shape{out, in}, x.dtype(), x.device());
     dispatch(op, x, [&](auto zero) {
         using T = decltype(zero);
-        cpu::linear_backward_weight<T>(grad_weight.data<T>(), grad_y.data<T>(), x.data<T>(), batch,
+        IGCAM_KERNEL(x, linear_backward_weight<T>, grad_weight.data<T>(), grad_y.data<T>(), x.data<T>(), batch,
                                        in, out);
     });
     return grad_weight;
@@ -210,7 +210,7 @@ Tensor linear_backward_bias(const Tensor& grad_y) {
     Tensor grad_bias = Tensor::empty(Shape{out}, grad_y.dtype(), grad_y.device());
     dispatch(op, grad_y, [&](auto zero) {
         using T = decltype(zero);
-        cpu::linear_backward_bias<T>(grad_bias.data<T>(), grad_y.data<T>(), batch, out);
+        IGCAM_KERNEL(grad_y, linear_backward_bias<T>, grad_bias.data<T>(), grad_y.data<T>(), batch, out);
     });
     return grad_bias;
 }

@@ -46,7 +46,7 @@ bool broadcasts_to(const Shape& from, const Shape& to) {
     return true;
 }
 
-Tensor binary(const char* op, cpu::BinaryOp kind, const Tensor& a, const Tensor& b) {
+Tensor binary(const char* op, BinaryOp kind, const Tensor& a, const Tensor& b) {
     check_defined(op, a, "a");
     check_defined(op, b, "b");
     check_same_kind(op, a, "a", b, "b");
@@ -55,9 +55,9 @@ Tensor binary(const char* op, cpu::BinaryOp kind, const Tensor& a, const Tensor&
     dispatch(op, a, [&](auto zero) {
         using T = decltype(zero);
         if (a.shape() == b.shape()) {
-            cpu::binary_same_shape<T>(kind, out.data<T>(), a.data<T>(), b.data<T>(), out.numel());
+            IGCAM_KERNEL(a, binary_same_shape<T>, kind, out.data<T>(), a.data<T>(), b.data<T>(), out.numel());
         } else {
-            cpu::binary_strided<T>(kind, out.data<T>(), a.data<T>(), broadcast_strides(a.shape(), out_shape),
+            IGCAM_KERNEL(a, binary_strided<T>, kind, out.data<T>(), a.data<T>(), broadcast_strides(a.shape(), out_shape),
                                    b.data<T>(), broadcast_strides(b.shape(), out_shape), out_shape.dims());
         }
     });
@@ -70,7 +70,7 @@ Tensor strided_sum(const char* op, const Tensor& x, const Shape& out_shape,
     Tensor out = Tensor::empty(out_shape, x.dtype(), x.device());
     dispatch(op, x, [&](auto zero) {
         using T = decltype(zero);
-        cpu::strided_sum<T>(out.data<T>(), out.numel(), x.data<T>(), x.shape().dims(), out_strides);
+        IGCAM_KERNEL(x, strided_sum<T>, out.data<T>(), out.numel(), x.data<T>(), x.shape().dims(), out_strides);
     });
     return out;
 }
@@ -81,7 +81,7 @@ Tensor channel_affine(const char* op, const Tensor& x, const Tensor& scale, cons
     Tensor y = Tensor::empty(x.shape(), x.dtype(), x.device());
     dispatch(op, x, [&](auto zero) {
         using T = decltype(zero);
-        cpu::channel_affine<T>(y.data<T>(), x.data<T>(), scale.data<T>(),
+        IGCAM_KERNEL(x, channel_affine<T>, y.data<T>(), x.data<T>(), scale.data<T>(),
                                shift.defined() ? shift.data<T>() : nullptr, x.dim(0), x.dim(1), spatial);
     });
     return y;
@@ -93,8 +93,12 @@ void check_batch_norm_vector(const char* op, const Tensor& x, const Tensor& v, c
 }
 
 // scale = gamma / sqrt(var + eps), formed in double; throws on a negative variance.
-std::vector<double> batch_norm_scale(const char* op, const Tensor& gamma, const Tensor& var, double eps) {
+void check_eps(const char* op, double eps) {
     IGCAM_CHECK(eps > 0 && std::isfinite(eps), ValueError, op, ": eps must be a positive number, got ", eps);
+}
+
+std::vector<double> batch_norm_scale(const char* op, const Tensor& gamma, const Tensor& var, double eps) {
+    check_eps(op, eps);
     const std::vector<double> g = gamma.to_vector(), v = var.to_vector();
     std::vector<double> scale(g.size());
     for (std::size_t c = 0; c < g.size(); ++c) {
@@ -121,7 +125,7 @@ Tensor relu_forward(const Tensor& x) {
     Tensor y = Tensor::empty(x.shape(), x.dtype(), x.device());
     dispatch(op, x, [&](auto zero) {
         using T = decltype(zero);
-        cpu::relu_forward<T>(y.data<T>(), x.data<T>(), x.numel());
+        IGCAM_KERNEL(x, relu_forward<T>, y.data<T>(), x.data<T>(), x.numel());
     });
     return y;
 }
@@ -134,7 +138,7 @@ Tensor relu_backward(const Tensor& grad_y, const Tensor& x) {
     Tensor grad_x = Tensor::empty(x.shape(), x.dtype(), x.device());
     dispatch(op, x, [&](auto zero) {
         using T = decltype(zero);
-        cpu::relu_backward<T>(grad_x.data<T>(), grad_y.data<T>(), x.data<T>(), x.numel());
+        IGCAM_KERNEL(x, relu_backward<T>, grad_x.data<T>(), grad_y.data<T>(), x.data<T>(), x.numel());
     });
     return grad_x;
 }
@@ -161,7 +165,7 @@ Tensor softmax_forward(const Tensor& x, int axis) {
     Tensor y = Tensor::empty(x.shape(), x.dtype(), x.device());
     dispatch(op, x, [&](auto zero) {
         using T = decltype(zero);
-        cpu::softmax_forward<T>(y.data<T>(), x.data<T>(), s.outer, s.axis, s.inner);
+        IGCAM_KERNEL(x, softmax_forward<T>, y.data<T>(), x.data<T>(), s.outer, s.axis, s.inner);
     });
     return y;
 }
@@ -175,7 +179,7 @@ Tensor softmax_backward(const Tensor& grad_y, const Tensor& y, int axis) {
     Tensor grad_x = Tensor::empty(y.shape(), y.dtype(), y.device());
     dispatch(op, y, [&](auto zero) {
         using T = decltype(zero);
-        cpu::softmax_backward<T>(grad_x.data<T>(), grad_y.data<T>(), y.data<T>(), s.outer, s.axis, s.inner);
+        IGCAM_KERNEL(y, softmax_backward<T>, grad_x.data<T>(), grad_y.data<T>(), y.data<T>(), s.outer, s.axis, s.inner);
     });
     return grad_x;
 }
@@ -190,6 +194,19 @@ Tensor batch_norm_forward(const Tensor& x, const Tensor& gamma, const Tensor& be
     check_batch_norm_vector(op, x, beta, "beta");
     check_batch_norm_vector(op, x, mean, "mean");
     check_batch_norm_vector(op, x, var, "var");
+    if (x.device().is_cuda()) {
+        check_eps(op, eps);
+        // Folded on the device: no host round trip per layer.
+        const Shape channels{x.dim(1)};
+        Tensor scale = Tensor::empty(channels, x.dtype(), x.device());
+        Tensor shift = Tensor::empty(channels, x.dtype(), x.device());
+        dispatch(op, x, [&](auto zero) {
+            using T = decltype(zero);
+            IGCAM_CUDA_KERNEL(batch_norm_fold<T>(x.device().index, scale.data<T>(), shift.data<T>(), gamma.data<T>(),
+                                                 beta.data<T>(), mean.data<T>(), var.data<T>(), eps, x.dim(1)));
+        });
+        return channel_affine(op, x, scale, shift);
+    }
     const std::vector<double> scale = batch_norm_scale(op, gamma, var, eps);
     const std::vector<double> b = beta.to_vector(), m = mean.to_vector();
     std::vector<double> shift(scale.size());
@@ -205,6 +222,16 @@ Tensor batch_norm_backward_input(const Tensor& grad_y, const Tensor& gamma, cons
     check_batch_norm_input(op, grad_y);
     check_batch_norm_vector(op, grad_y, gamma, "gamma");
     check_batch_norm_vector(op, grad_y, var, "var");
+    if (grad_y.device().is_cuda()) {
+        check_eps(op, eps);
+        Tensor scale = Tensor::empty(Shape{grad_y.dim(1)}, grad_y.dtype(), grad_y.device());
+        dispatch(op, grad_y, [&](auto zero) {
+            using T = decltype(zero);
+            IGCAM_CUDA_KERNEL(batch_norm_fold<T>(grad_y.device().index, scale.data<T>(), nullptr, gamma.data<T>(),
+                                                 nullptr, nullptr, var.data<T>(), eps, grad_y.dim(1)));
+        });
+        return channel_affine(op, grad_y, scale, Tensor());
+    }
     const std::vector<double> scale = batch_norm_scale(op, gamma, var, eps);
     return channel_affine(op, grad_y, Tensor::from_values(Shape{grad_y.dim(1)}, scale, grad_y.dtype()),
                           Tensor());
@@ -225,10 +252,10 @@ Shape broadcast_shape(const Shape& a, const Shape& b) {
     return Shape(dims);
 }
 
-Tensor add(const Tensor& a, const Tensor& b) { return binary("add", cpu::BinaryOp::Add, a, b); }
-Tensor sub(const Tensor& a, const Tensor& b) { return binary("sub", cpu::BinaryOp::Sub, a, b); }
-Tensor mul(const Tensor& a, const Tensor& b) { return binary("mul", cpu::BinaryOp::Mul, a, b); }
-Tensor div(const Tensor& a, const Tensor& b) { return binary("div", cpu::BinaryOp::Div, a, b); }
+Tensor add(const Tensor& a, const Tensor& b) { return binary("add", BinaryOp::Add, a, b); }
+Tensor sub(const Tensor& a, const Tensor& b) { return binary("sub", BinaryOp::Sub, a, b); }
+Tensor mul(const Tensor& a, const Tensor& b) { return binary("mul", BinaryOp::Mul, a, b); }
+Tensor div(const Tensor& a, const Tensor& b) { return binary("div", BinaryOp::Div, a, b); }
 
 Tensor affine(const Tensor& x, double alpha, double beta) {
     const char* op = "affine";
@@ -236,7 +263,7 @@ Tensor affine(const Tensor& x, double alpha, double beta) {
     Tensor y = Tensor::empty(x.shape(), x.dtype(), x.device());
     dispatch(op, x, [&](auto zero) {
         using T = decltype(zero);
-        cpu::affine<T>(y.data<T>(), x.data<T>(), static_cast<T>(alpha), static_cast<T>(beta), x.numel());
+        IGCAM_KERNEL(x, affine<T>, y.data<T>(), x.data<T>(), static_cast<T>(alpha), static_cast<T>(beta), x.numel());
     });
     return y;
 }
@@ -251,7 +278,7 @@ Tensor broadcast_to(const Tensor& x, const Shape& shape) {
     Tensor out = Tensor::empty(shape, x.dtype(), x.device());
     dispatch(op, x, [&](auto zero) {
         using T = decltype(zero);
-        cpu::strided_copy<T>(out.data<T>(), shape.dims(), x.data<T>(), broadcast_strides(x.shape(), shape));
+        IGCAM_KERNEL(x, strided_copy<T>, out.data<T>(), shape.dims(), x.data<T>(), broadcast_strides(x.shape(), shape));
     });
     return out;
 }
@@ -263,14 +290,6 @@ Tensor sum_to(const Tensor& x, const Shape& shape) {
                 op, ": shape ", x.shape().to_string(), " cannot be summed down to ", shape.to_string());
     if (shape == x.shape()) return x;
     return strided_sum(op, x, shape, broadcast_strides(shape, x.shape()));
-}
-
-Tensor cast(const Tensor& x, DType dtype) {
-    const char* op = "cast";
-    IGCAM_CHECK(x.defined(), ValueError, op, ": x is undefined");
-    Tensor out;
-    dispatch(op, x, [&](auto) { out = x.to(dtype); });
-    return out;
 }
 
 // ---- reductions -------------------------------------------------------------------------
@@ -322,7 +341,7 @@ Tensor extreme(const char* op, const Tensor& x, const std::vector<int>& axes, bo
     Tensor out = Tensor::empty(reduced_shape(x.shape(), axes, keepdim), x.dtype(), x.device());
     dispatch(op, x, [&](auto zero) {
         using T = decltype(zero);
-        cpu::strided_extreme<T>(out.data<T>(), out.numel(), x.data<T>(), x.shape().dims(), out_strides, maximum);
+        IGCAM_KERNEL(x, strided_extreme<T>, out.data<T>(), out.numel(), x.data<T>(), x.shape().dims(), out_strides, maximum);
     });
     return out;
 }
@@ -353,7 +372,8 @@ Tensor concat_batch(const std::vector<Tensor>& parts) {
         using T = decltype(zero);
         T* cursor = out.data<T>();
         for (const Tensor& p : parts) {
-            std::copy(p.data<T>(), p.data<T>() + p.numel(), cursor);
+            if (out.device().is_cpu()) std::copy(p.data<T>(), p.data<T>() + p.numel(), cursor);
+            else IGCAM_CUDA_KERNEL(copy_device_to_device(cursor, p.data<T>(), p.bytes(), out.device().index));
             cursor += p.numel();
         }
     });
@@ -373,8 +393,15 @@ TensorStats tensor_stats(const Tensor& x) {
     TensorStats stats;
     dispatch(op, x, [&](auto zero) {
         using T = decltype(zero);
-        const cpu::SummaryStats s = cpu::summary_stats<T>(x.data<T>(), x.numel());
-        stats = {s.l2, s.min, s.max, s.zero_fraction};
+        if (x.device().is_cpu()) {
+            const cpu::SummaryStats s = cpu::summary_stats<T>(x.data<T>(), x.numel());
+            stats = {s.l2, s.min, s.max, s.zero_fraction};
+        } else {
+#ifdef IGCAM_WITH_CUDA
+            const cuda::SummaryStats s = cuda::summary_stats<T>(x.device().index, x.data<T>(), x.numel());
+            stats = {s.l2, s.min, s.max, s.zero_fraction};
+#endif
+        }
     });
     return stats;
 }
@@ -385,7 +412,10 @@ int64_t first_nonfinite(const Tensor& x) {
     int64_t index = -1;
     dispatch(op, x, [&](auto zero) {
         using T = decltype(zero);
-        index = cpu::first_nonfinite<T>(x.data<T>(), x.numel());
+        if (x.device().is_cpu()) index = cpu::first_nonfinite<T>(x.data<T>(), x.numel());
+#ifdef IGCAM_WITH_CUDA
+        else index = cuda::first_nonfinite<T>(x.device().index, x.data<T>(), x.numel());
+#endif
     });
     return index;
 }

@@ -78,7 +78,7 @@ Tensor max_pool2d_forward(const Tensor& x, const Pool2dParams& params) {
     Tensor y = Tensor::empty(pooled_shape(x.shape(), g), x.dtype(), x.device());
     dispatch(op, x, [&](auto zero) {
         using T = decltype(zero);
-        cpu::max_pool2d_forward<T>(y.data<T>(), x.data<T>(), g);
+        IGCAM_KERNEL(x, max_pool2d_forward<T>, y.data<T>(), x.data<T>(), g);
     });
     return y;
 }
@@ -92,7 +92,7 @@ Tensor max_pool2d_backward(const Tensor& grad_y, const Tensor& x, const Pool2dPa
     Tensor grad_x = Tensor::empty(x.shape(), x.dtype(), x.device());
     dispatch(op, x, [&](auto zero) {
         using T = decltype(zero);
-        cpu::max_pool2d_backward<T>(grad_x.data<T>(), grad_y.data<T>(), x.data<T>(), g);
+        IGCAM_KERNEL(x, max_pool2d_backward<T>, grad_x.data<T>(), grad_y.data<T>(), x.data<T>(), g);
     });
     return grad_x;
 }
@@ -104,7 +104,7 @@ Tensor avg_pool2d_forward(const Tensor& x, const Pool2dParams& params) {
     Tensor y = Tensor::empty(pooled_shape(x.shape(), g), x.dtype(), x.device());
     dispatch(op, x, [&](auto zero) {
         using T = decltype(zero);
-        cpu::avg_pool2d_forward<T>(y.data<T>(), x.data<T>(), g);
+        IGCAM_KERNEL(x, avg_pool2d_forward<T>, y.data<T>(), x.data<T>(), g);
     });
     return y;
 }
@@ -117,7 +117,7 @@ Tensor avg_pool2d_backward(const Tensor& grad_y, const Shape& x_shape, const Poo
     Tensor grad_x = Tensor::empty(x_shape, grad_y.dtype(), grad_y.device());
     dispatch(op, grad_y, [&](auto zero) {
         using T = decltype(zero);
-        cpu::avg_pool2d_backward<T>(grad_x.data<T>(), grad_y.data<T>(), g);
+        IGCAM_KERNEL(grad_y, avg_pool2d_backward<T>, grad_x.data<T>(), grad_y.data<T>(), g);
     });
     return grad_x;
 }
@@ -130,7 +130,7 @@ Tensor adaptive_avg_pool2d_forward(const Tensor& x, int64_t out_h, int64_t out_w
     Tensor y = Tensor::empty(Shape{x.dim(0), x.dim(1), out_h, out_w}, x.dtype(), x.device());
     dispatch(op, x, [&](auto zero) {
         using T = decltype(zero);
-        cpu::adaptive_avg_pool2d_forward<T>(y.data<T>(), x.data<T>(), x.dim(0) * x.dim(1), x.dim(2),
+        IGCAM_KERNEL(x, adaptive_avg_pool2d_forward<T>, y.data<T>(), x.data<T>(), x.dim(0) * x.dim(1), x.dim(2),
                                             x.dim(3), out_h, out_w);
     });
     return y;
@@ -146,7 +146,7 @@ Tensor adaptive_avg_pool2d_backward(const Tensor& grad_y, const Shape& x_shape) 
     Tensor grad_x = Tensor::empty(x_shape, grad_y.dtype(), grad_y.device());
     dispatch(op, grad_y, [&](auto zero) {
         using T = decltype(zero);
-        cpu::adaptive_avg_pool2d_backward<T>(grad_x.data<T>(), grad_y.data<T>(), x_shape[0] * x_shape[1],
+        IGCAM_KERNEL(grad_y, adaptive_avg_pool2d_backward<T>, grad_x.data<T>(), grad_y.data<T>(), x_shape[0] * x_shape[1],
                                              x_shape[2], x_shape[3], grad_y.dim(2), grad_y.dim(3));
     });
     return grad_x;

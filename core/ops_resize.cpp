@@ -27,7 +27,7 @@ Tensor resize_bilinear_forward(const Tensor& x, int64_t out_h, int64_t out_w) {
     Tensor y = Tensor::empty(Shape{x.dim(0), x.dim(1), out_h, out_w}, x.dtype(), x.device());
     dispatch(op, x, [&](auto zero) {
         using T = decltype(zero);
-        cpu::resize_bilinear_forward<T>(y.data<T>(), x.data<T>(), x.dim(0) * x.dim(1), x.dim(2), x.dim(3),
+        IGCAM_KERNEL(x, resize_bilinear_forward<T>, y.data<T>(), x.data<T>(), x.dim(0) * x.dim(1), x.dim(2), x.dim(3),
                                         out_h, out_w);
     });
     return y;
@@ -43,7 +43,7 @@ Tensor resize_bilinear_backward(const Tensor& grad_y, const Shape& x_shape) {
     Tensor grad_x = Tensor::empty(x_shape, grad_y.dtype(), grad_y.device());
     dispatch(op, grad_y, [&](auto zero) {
         using T = decltype(zero);
-        cpu::resize_bilinear_backward<T>(grad_x.data<T>(), grad_y.data<T>(), x_shape[0] * x_shape[1],
+        IGCAM_KERNEL(grad_y, resize_bilinear_backward<T>, grad_x.data<T>(), grad_y.data<T>(), x_shape[0] * x_shape[1],
                                          x_shape[2], x_shape[3], grad_y.dim(2), grad_y.dim(3));
     });
     return grad_x;
@@ -58,7 +58,7 @@ Tensor pad2d_forward(const Tensor& x, const Padding2d& pad) {
                              x.dtype(), x.device());
     dispatch(op, x, [&](auto zero) {
         using T = decltype(zero);
-        cpu::pad2d_forward<T>(y.data<T>(), x.data<T>(), x.dim(0) * x.dim(1), x.dim(2), x.dim(3), pad);
+        IGCAM_KERNEL(x, pad2d_forward<T>, y.data<T>(), x.data<T>(), x.dim(0) * x.dim(1), x.dim(2), x.dim(3), pad);
     });
     return y;
 }
@@ -75,7 +75,7 @@ Tensor pad2d_backward(const Tensor& grad_y, const Padding2d& pad) {
                                   grad_y.device());
     dispatch(op, grad_y, [&](auto zero) {
         using T = decltype(zero);
-        cpu::pad2d_backward<T>(grad_x.data<T>(), grad_y.data<T>(), grad_y.dim(0) * grad_y.dim(1), in_h,
+        IGCAM_KERNEL(grad_y, pad2d_backward<T>, grad_x.data<T>(), grad_y.data<T>(), grad_y.dim(0) * grad_y.dim(1), in_h,
                                in_w, pad);
     });
     return grad_x;

@@ -32,6 +32,17 @@ private:
     Device device_;
 };
 
+// Process-wide switches for tests and audits.
+// A budget on the bytes of live tensor storage on `device` (0 removes it). An allocation
+// past it throws OutOfMemoryError exactly as a real shortage does, so fallbacks (IG-CAM's
+// smaller chunks) can be exercised on any machine.
+void set_memory_limit(Device device, std::size_t bytes);
+// Bytes of tensor storage alive on `device` now.
+std::size_t live_storage_bytes(Device device);
+// When on, every new storage is filled with 0xFF bytes (NaN in f32 and f64), so an op that
+// leaves part of its output unwritten is caught by the comparison that follows.
+void set_poison_new_storage(bool enabled);
+
 // The CPU allocator: 64-byte aligned, never returns null (throws OutOfMemoryError).
 void* cpu_allocate(std::size_t bytes);
 void cpu_free(void* pointer) noexcept;

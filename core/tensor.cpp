@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "core/ops.h"
+
 namespace igcam {
 
 namespace {
@@ -31,27 +33,18 @@ Tensor Tensor::zeros(const Shape& shape, DType dtype, Device device) {
 }
 
 Tensor Tensor::full(const Shape& shape, double value, DType dtype, Device device) {
-    Tensor t = empty(shape, dtype, device);
-    t.require_cpu("full");
-    const int64_t n = t.numel();
-    if (dtype == DType::F32) {
-        float* p = t.data<float>();
-        for (int64_t i = 0; i < n; ++i) p[i] = static_cast<float>(value);
-    } else {
-        double* p = t.data<double>();
-        for (int64_t i = 0; i < n; ++i) p[i] = value;
-    }
-    return t;
+    return ops::full(shape, value, dtype, device);
 }
 
-Tensor Tensor::from_values(const Shape& shape, const std::vector<double>& values, DType dtype) {
+Tensor Tensor::from_values(const Shape& shape, const std::vector<double>& values, DType dtype,
+                           Device device) {
     IGCAM_CHECK(static_cast<int64_t>(values.size()) == shape.numel(), ShapeError, "from_values: ",
                 values.size(), " values given for shape ", shape.to_string(), " (",
                 shape.numel(), " elements)");
     Tensor t = empty(shape, dtype);
     if (dtype == DType::F32) fill_from_doubles(t.data<float>(), values.data(), t.numel());
     else fill_from_doubles(t.data<double>(), values.data(), t.numel());
-    return t;
+    return t.to(device);
 }
 
 Tensor Tensor::from_values(const Shape& shape, std::initializer_list<double> values, DType dtype) {
@@ -67,18 +60,11 @@ void* Tensor::raw_data() const {
     return static_cast<char*>(storage_->data()) + offset_bytes_;
 }
 
-void Tensor::require_cpu(const char* what) const {
+void Tensor::require_defined(const char* what) const {
     IGCAM_CHECK(defined(), ValueError, what, ": tensor is undefined");
-    IGCAM_CHECK(device().is_cpu(), DeviceError, what, ": tensor is on ", device().to_string(),
-                "; copy it to the CPU first");
 }
 
-Tensor Tensor::clone() const {
-    require_cpu("clone");
-    Tensor t = empty(shape_, dtype_, device());
-    std::memcpy(t.raw_data(), raw_data(), bytes());
-    return t;
-}
+Tensor Tensor::clone() const { return ops::clone(*this); }
 
 Tensor Tensor::reshape(const Shape& shape) const {
     IGCAM_CHECK(defined(), ValueError, "reshape: tensor is undefined");
@@ -104,22 +90,9 @@ Tensor Tensor::slice_batch(int64_t begin, int64_t end) const {
     return t;
 }
 
-Tensor Tensor::to(DType dtype) const {
-    require_cpu("to");
-    if (dtype == dtype_) return *this;
-    Tensor t = empty(shape_, dtype, device());
-    const int64_t n = numel();
-    if (dtype_ == DType::F32) {
-        const float* src = data<float>();
-        double* dst = t.data<double>();
-        for (int64_t i = 0; i < n; ++i) dst[i] = src[i];
-    } else {
-        const double* src = data<double>();
-        float* dst = t.data<float>();
-        for (int64_t i = 0; i < n; ++i) dst[i] = static_cast<float>(src[i]);
-    }
-    return t;
-}
+Tensor Tensor::to(DType dtype) const { return ops::cast(*this, dtype); }
+
+Tensor Tensor::to(Device device) const { return ops::to_device(*this, device); }
 
 double Tensor::item() const {
     IGCAM_CHECK(defined() && numel() == 1, ShapeError, "item: tensor of shape ",
@@ -138,12 +111,14 @@ double Tensor::at(std::initializer_list<int64_t> index) const {
         flat = flat * dim(axis) + i;
         ++axis;
     }
-    require_cpu("at");
+    require_defined("at");
+    if (device().is_cuda()) return to(Device::cpu()).at(index);
     return dtype_ == DType::F32 ? static_cast<double>(data<float>()[flat]) : data<double>()[flat];
 }
 
 std::vector<double> Tensor::to_vector() const {
-    require_cpu("to_vector");
+    require_defined("to_vector");
+    if (device().is_cuda()) return to(Device::cpu()).to_vector();
     std::vector<double> out(static_cast<std::size_t>(numel()));
     if (dtype_ == DType::F32) copy_to_doubles(out.data(), data<float>(), numel());
     else copy_to_doubles(out.data(), data<double>(), numel());

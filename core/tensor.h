@@ -25,9 +25,9 @@ public:
     static Tensor zeros(const Shape& shape, DType dtype = DType::F32, Device device = Device::cpu());
     static Tensor full(const Shape& shape, double value, DType dtype = DType::F32,
                        Device device = Device::cpu());
-    // Copies `values` (row-major; size must equal shape.numel()) into a new CPU tensor.
+    // Copies `values` (row-major; size must equal shape.numel()) into a new tensor on `device`.
     static Tensor from_values(const Shape& shape, const std::vector<double>& values,
-                              DType dtype = DType::F32);
+                              DType dtype = DType::F32, Device device = Device::cpu());
     static Tensor from_values(const Shape& shape, std::initializer_list<double> values,
                               DType dtype = DType::F32);
     static Tensor scalar(double value, DType dtype = DType::F32);
@@ -59,8 +59,11 @@ public:
     Tensor slice_batch(int64_t begin, int64_t end) const;
     // A copy converted to `dtype` (or this tensor when it already has that dtype).
     Tensor to(DType dtype) const;
+    // A copy on `device` (or this tensor when it is already there).
+    Tensor to(Device device) const;
 
-    // Host-side conveniences for tests, tools and small values (CPU tensors only).
+    // Host-side conveniences for tests, tools and small values. A GPU tensor is copied to
+    // the host first (which waits for the device).
     double item() const;                      // the single element, as double
     double at(std::initializer_list<int64_t> index) const;
     std::vector<double> to_vector() const;    // every element, row-major, as double
@@ -74,7 +77,7 @@ private:
     Shape shape_;
     DType dtype_ = DType::F32;
 
-    void require_cpu(const char* what) const;
+    void require_defined(const char* what) const;
 };
 
 }  // namespace igcam

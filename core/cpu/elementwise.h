@@ -5,9 +5,9 @@
 #include <cstdint>
 #include <vector>
 
-namespace igcam::cpu {
+#include "core/op_params.h"
 
-enum class BinaryOp { Add, Sub, Mul, Div };
+namespace igcam::cpu {
 
 // out[i] = a[i] op b[i].
 template <typename T>
