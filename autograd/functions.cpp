@@ -181,7 +181,7 @@ Var select_columns(const Var& x, const std::vector<int64_t>& columns) {
                     " is out of range for shape ", xv.shape().to_string());
         one_hot[n * static_cast<std::size_t>(xv.dim(1)) + static_cast<std::size_t>(columns[n])] = 1.0;
     }
-    const Tensor mask = Tensor::from_values(xv.shape(), one_hot, xv.dtype());
+    const Tensor mask = Tensor::from_values(xv.shape(), one_hot, xv.dtype(), xv.device());
     return make_result(ops::sum(ops::mul(xv, mask), {1}), "select_column", {x},
                        [mask, xv](const Tensor& dy, const Needs&) {
                            return Grads{ops::mul(ops::broadcast_to(dy.reshape(Shape{xv.dim(0), 1}), xv.shape()), mask)};

@@ -50,7 +50,7 @@ Tensor ablationcam(const models::Model& model, const Tensor& input, const Tensor
             std::vector<double> keep(static_cast<std::size_t>((k1 - k0) * channels), 1.0);
             for (int64_t b = 0; b < k1 - k0; ++b) keep[b * channels + k0 + b] = 0.0;
             const Tensor ablated =
-                ops::mul(a, Tensor::from_values(Shape{k1 - k0, channels, 1, 1}, keep, a.dtype()));
+                ops::mul(a, Tensor::from_values(Shape{k1 - k0, channels, 1, 1}, keep, a.dtype(), a.device()));
             const Tensor logits = rerun_from(model, layer, input.slice_batch(n, n + 1), ablated);
             const std::vector<double> dropped =
                 class_scores(logits, std::vector<int64_t>(static_cast<std::size_t>(k1 - k0), classes[n])).to_vector();
@@ -59,7 +59,7 @@ Tensor ablationcam(const models::Model& model, const Tensor& input, const Tensor
             for (double d : dropped) weights.push_back((original[n] - d) / base);
             report(progress, n * channels + k1, images * channels);
         }
-        maps.push_back(relu_weighted_sum(Tensor::from_values(Shape{1, channels, 1, 1}, weights, a.dtype()), a));
+        maps.push_back(relu_weighted_sum(Tensor::from_values(Shape{1, channels, 1, 1}, weights, a.dtype(), a.device()), a));
     }
     return ops::concat_batch(maps);
 }

@@ -73,7 +73,7 @@ Tensor eigencam(const Tensor& activations) {
         map.insert(map.end(), projection.begin(), projection.end());
     }
     const Tensor raw = Tensor::from_values(Shape{images, 1, activations.dim(2), activations.dim(3)}, map,
-                                           activations.dtype());
+                                           activations.dtype(), activations.device());
     return ops::relu_forward(raw);
 }
 

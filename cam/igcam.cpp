@@ -142,10 +142,13 @@ IgCamResult integrated_gradcam(const models::Model& model, const Tensor& input, 
     for (int64_t n = 0; n < images; ++n) audits[n].start(row(at_baseline.activations, n));
     std::vector<Tensor> kept_a, kept_g;
 
-    // Rows (image n, step j), image-major, in chunks of `batch`.
+    // Rows (image n, step j), image-major, in chunks of `batch`. A chunk that runs out of
+    // memory is retried at half the size (down to one row), and later chunks keep the
+    // smaller size: each row's result does not depend on its chunk, so the map is the same.
     const int64_t total = images * steps;
-    for (int64_t begin = 0; begin < total; begin += o.batch) {
-        const int64_t end = std::min(total, begin + o.batch);
+    int64_t chunk = o.batch;
+    for (int64_t begin = 0; begin < total;) {
+        const int64_t end = std::min(total, begin + chunk);
         std::vector<Tensor> points;
         std::vector<int64_t> row_classes;
         for (int64_t i = begin; i < end; ++i) {
@@ -154,7 +157,15 @@ IgCamResult integrated_gradcam(const models::Model& model, const Tensor& input, 
             points.push_back(ops::add(start, ops::scale(ops::sub(row(input, n), start), r.t[j])));
             row_classes.push_back(classes[n]);
         }
-        const LayerCapture c = capture_layer(model, ops::concat_batch(points), layer, row_classes);
+        LayerCapture c;
+        try {
+            c = capture_layer(model, ops::concat_batch(points), layer, row_classes);
+        } catch (const OutOfMemoryError&) {
+            if (end - begin == 1) throw;
+            chunk = (end - begin) / 2;
+            r.memory_retries.push_back(chunk);
+            continue;
+        }
         ++r.passes;
         r.batch_sizes.push_back(end - begin);
         for (int64_t i = begin; i < end; ++i) {
@@ -173,6 +184,7 @@ IgCamResult integrated_gradcam(const models::Model& model, const Tensor& input, 
             }
         }
         report(progress, end, total);
+        begin = end;
     }
 
     for (int64_t n = 0; n < images; ++n) {

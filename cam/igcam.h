@@ -58,6 +58,7 @@ struct IgCamResult {
     std::vector<double> stieltjes_sum, completeness_gap;
     int64_t passes = 0;                  // batched forward/backward passes over the path
     std::vector<int64_t> batch_sizes;    // rows in each pass
+    std::vector<int64_t> memory_retries; // after each out-of-memory chunk: the smaller size tried next
     // With keep_steps: (N * steps, K, h, w), image-major, in path order.
     Tensor step_activations, step_gradients;
     Tensor baseline_activations;         // A(x') (N, K, h, w)

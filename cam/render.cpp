@@ -212,8 +212,10 @@ io::Image apply_colormap(const Tensor& heat, Colormap map) {
     const PixelSize size = heat_size("apply_colormap", heat);
     const int64_t count = size.height * size.width;
     io::Image out{size.height, size.width, std::vector<uint8_t>(static_cast<std::size_t>(count * 3))};
-    if (heat.dtype() == DType::F32) colour_pixels(heat.data<float>(), count, map, out.rgb.data());
-    else colour_pixels(heat.data<double>(), count, map, out.rgb.data());
+    // Colour mapping runs on the host: the map (H x W) is copied once, as the result is written.
+    const Tensor host = heat.to(Device::cpu());
+    if (host.dtype() == DType::F32) colour_pixels(host.data<float>(), count, map, out.rgb.data());
+    else colour_pixels(host.data<double>(), count, map, out.rgb.data());
     return out;
 }
 

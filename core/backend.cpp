@@ -1,6 +1,7 @@
 #include "core/backend.h"
 
 #include <cstdlib>
+#include <fstream>
 #include <string>
 
 #include "core/cpu/blas.h"
@@ -52,6 +53,19 @@ Device resolve_device(const std::string& text) {
     IGCAM_CHECK(device.index < count, DeviceError, "--device ", text, ": ", count,
                 " CUDA device(s) usable here (", backend_summary(), ")");
     return device;
+}
+
+std::size_t available_memory(Device device) {
+#ifdef IGCAM_WITH_CUDA
+    if (device.is_cuda()) return cuda::available_memory(device.index);
+#endif
+    std::size_t available = std::size_t{4} << 30;  // when /proc/meminfo cannot be read
+    std::ifstream meminfo("/proc/meminfo");
+    std::string key, unit;
+    std::size_t kilobytes = 0;
+    while (meminfo >> key >> kilobytes >> unit)
+        if (key == "MemAvailable:") available = kilobytes * 1024;
+    return available;
 }
 
 std::string device_description(Device device) {

@@ -1,6 +1,7 @@
 // Which backends this build has and what the machine offers, for --device auto and reports.
 #pragma once
 
+#include <cstddef>
 #include <string>
 
 #include "core/device.h"
@@ -25,6 +26,9 @@ bool tf32_enabled();
 // CPU; "cpu", "cuda" and "cuda:N" are taken as written. Throws ValueError for other text
 // and DeviceError for a CUDA device this build or machine does not have.
 Device resolve_device(const std::string& text);
+// Bytes the device can still give to tensors: MemAvailable on the CPU; free device memory
+// plus the allocator's cached blocks on a GPU.
+std::size_t available_memory(Device device);
 // "NVIDIA H100 80GB HBM3 (sm_90, 79.1 GiB)" or the CPU summary, for reports.
 std::string device_description(Device device);
 

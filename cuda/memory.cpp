@@ -146,6 +146,16 @@ void synchronize(int device) {
     IGCAM_CUDA_CHECK(cudaStreamSynchronize(ctx.stream()));
 }
 
+std::size_t available_memory(int device) {
+    context(device);
+    std::size_t free_bytes = 0, total_bytes = 0;
+    IGCAM_CUDA_CHECK(cudaMemGetInfo(&free_bytes, &total_bytes));
+    std::lock_guard<std::mutex> lock(cache_mutex);
+    std::size_t cached = 0;
+    for (const auto& [size, pointer] : caches[device].free_blocks) cached += size;
+    return free_bytes + cached;
+}
+
 std::string device_name(int device) {
     context(device);
     cudaDeviceProp prop{};

@@ -35,6 +35,9 @@ void fill_bytes(void* pointer, int value, std::size_t bytes, int device);
 // Waits for everything queued on the device's stream.
 void synchronize(int device);
 
+// Free device memory plus the blocks the cache holds.
+std::size_t available_memory(int device);
+
 // "NVIDIA H100 80GB HBM3 (sm_90, 79.1 GiB)" for reports.
 std::string device_name(int device);
 

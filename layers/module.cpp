@@ -87,6 +87,13 @@ void Module::convert_parameters(DType dtype) {
     }
 }
 
+void Module::move_parameters(Device device) {
+    for (auto& [key, p] : named_parameters()) {
+        (void)key;
+        if (p->value.defined()) p->value = p->value.to(device);
+    }
+}
+
 std::size_t Module::add_parameter(const std::string& local_name, const Shape& shape) {
     parameters_.push_back({local_name, shape, Tensor()});
     return parameters_.size() - 1;

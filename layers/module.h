@@ -91,6 +91,8 @@ public:
     int64_t parameter_count() const;
     // Converts every loaded parameter to `dtype`.
     void convert_parameters(DType dtype);
+    // Moves every loaded parameter to `device` (a copy; the host copies are released).
+    void move_parameters(Device device);
 
 protected:
     virtual ag::Var forward(const ag::Var& x, ForwardContext& ctx) const = 0;

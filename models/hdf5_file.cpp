@@ -289,7 +289,7 @@ Writer::~Writer() {
 
 void Writer::write(const std::string& path, const Tensor& t) {
     IGCAM_CHECK(id_ >= 0, IoError, path_, ": the file is already closed");
-    const Tensor host = t.clone();
+    const Tensor host = t.to(Device::cpu());
     std::vector<hsize_t> dims;
     for (int64_t d : host.shape().dims()) dims.push_back(static_cast<hsize_t>(d));
     Handle space(dims.empty() ? H5Screate(H5S_SCALAR)

@@ -26,7 +26,7 @@ std::string list_layers(const Model& model, int64_t height, int64_t width) {
     ag::NoGradGuard no_grad;
     nn::ForwardContext ctx;
     ctx.keep_all();
-    const ag::Var logits = model.forward(ag::Var(Tensor::zeros(Shape{1, 3, height, width}, model.dtype)), ctx);
+    const ag::Var logits = model.forward(ag::Var(Tensor::zeros(Shape{1, 3, height, width}, model.dtype, model.device)), ctx);
     std::string text;
     char line[256];
     std::snprintf(line, sizeof line, "%-34s %-20s %-22s %12s\n", "layer", "type", "output shape", "parameters");

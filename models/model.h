@@ -21,10 +21,16 @@ struct Model {
     std::string source;                    // the file it was loaded from
     std::string format;                    // "igcam-torch-h5 v1", "state_dict", ...
     DType dtype = DType::F32;
+    Device device = Device::cpu();         // where the parameters live (load_model: the CPU)
 
     int64_t num_classes() const { return static_cast<int64_t>(class_names.size()); }
     // logits (N, classes) for x (N, 3, H, W); the context records or taps layers on the way.
     ag::Var forward(const ag::Var& x, nn::ForwardContext& ctx) const { return (*net)(x, ctx); }
+    // Moves the parameters to `device`; inputs must then live there too.
+    void to(Device target) {
+        net->move_parameters(target);
+        device = target;
+    }
     // Throws ValueError naming the closest valid names when `name` is not a module.
     const nn::Module& layer(const std::string& name) const;
 };

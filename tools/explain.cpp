@@ -91,17 +91,17 @@ struct MethodRun {
 };
 
 Tensor baseline_for(const ExplainOptions& o, const models::Model& model, const Input& input) {
-    if (o.baseline == "zero") return Tensor::zeros(input.tensor.shape(), o.dtype);
+    if (o.baseline == "zero") return Tensor::zeros(input.tensor.shape(), o.dtype, model.device);
     if (o.baseline == "black") {
         io::Image black = input.image;
         std::fill(black.rgb.begin(), black.rgb.end(), uint8_t{0});
-        return preprocess_image(black, model.preprocess, o.dtype);
+        return preprocess_image(black, model.preprocess, o.dtype).to(model.device);
     }
     const Tensor t = preprocess_image(io::read_image(o.baseline), model.preprocess, o.dtype);
     IGCAM_CHECK(t.shape() == input.tensor.shape(), FormatError, o.baseline, ": the baseline image becomes ",
                 t.shape().to_string(), " after preprocessing, but ", input.path, " becomes ",
                 input.tensor.shape().to_string(), "; use images of the same size");
-    return t;
+    return t.to(model.device);
 }
 
 json igcam_params(const ExplainOptions& o, const cam::IgCamOptions& g) {
@@ -141,7 +141,7 @@ std::vector<Input> read_inputs(const ExplainOptions& o, const models::Model& mod
         if (!stems.insert(in.stem).second)
             throw UsageError("two input images share the name '" + in.stem + "'; their outputs would collide");
         in.image = io::read_image(path);
-        in.tensor = preprocess_image(in.image, model.preprocess, o.dtype);
+        in.tensor = preprocess_image(in.image, model.preprocess, o.dtype).to(model.device);
         inputs.push_back(std::move(in));
     }
     return inputs;
@@ -149,21 +149,18 @@ std::vector<Input> read_inputs(const ExplainOptions& o, const models::Model& mod
 
 }  // namespace
 
-int64_t automatic_batch(int64_t input_elements, DType dtype) {
-    int64_t available = int64_t{4} << 30;
-    std::ifstream meminfo("/proc/meminfo");
-    std::string key;
-    int64_t kilobytes = 0;
-    std::string unit;
-    while (meminfo >> key >> kilobytes >> unit)
-        if (key == "MemAvailable:") available = kilobytes * 1024;
+int64_t automatic_batch(int64_t input_elements, DType dtype, Device device) {
+    const int64_t available = static_cast<int64_t>(available_memory(device));
     const int64_t per_row = std::max<int64_t>(1, input_elements * 32 * static_cast<int64_t>(dtype_size(dtype)));
-    return std::clamp<int64_t>(available / 4 / per_row, 1, 32);
+    // A GPU is fed best by whole IG-CAM paths (50 steps) in one pass; a CPU gains nothing
+    // past a few dozen rows.
+    return std::clamp<int64_t>(available / 4 / per_row, 1, device.is_cuda() ? 64 : 32);
 }
 
 void run_explain(const ExplainOptions& o, std::ostream& out) {
     models::Model model = models::load_model(o.weights, o.dtype);
     if (!o.preprocess.empty()) model.preprocess = preprocess_preset(o.preprocess);
+    model.to(o.device);
     std::string layer = model.default_layer;
     try {
         // Keras layer names (conv5_block3_out, block5_conv3) name igcam's modules too.
@@ -189,7 +186,8 @@ void run_explain(const ExplainOptions& o, std::ostream& out) {
                                       {"crop", model.preprocess.crop}}},
                    {"layer", layer},
                    {"layer_requested", o.layer.empty() ? "(default)" : o.layer},
-                   {"device", "cpu"},
+                   {"device", {{"name", o.device.to_string()}, {"description", device_description(o.device)},
+                               {"tf32", tf32_enabled()}}},
                    {"dtype", dtype_name(o.dtype)},
                    {"colormap", cam::colormap_name(o.colormap)},
                    {"libraries", {{"backend", backend_summary()}, {"blas", blas_version()},
@@ -202,7 +200,7 @@ void run_explain(const ExplainOptions& o, std::ostream& out) {
                                                 m != cam::Method::AblationCam && m != cam::Method::IgCam);
 
     for (const Input& in : inputs) {
-        const int64_t batch = o.batch > 0 ? o.batch : automatic_batch(in.tensor.numel(), o.dtype);
+        const int64_t batch = o.batch > 0 ? o.batch : automatic_batch(in.tensor.numel(), o.dtype, o.device);
         std::vector<int64_t> classes;
         auto choose = [&](const Tensor& logits) {
             try {
@@ -262,6 +260,7 @@ void run_explain(const ExplainOptions& o, std::ostream& out) {
                     run.raw = ig.map;
                     run.params = igcam_params(o, g);
                     run.params["passes"] = ig.passes;
+                    run.params["memory_retries"] = ig.memory_retries;
                     run.params["completeness"] = {{"stieltjes_sum", ig.stieltjes_sum[0]},
                                                   {"score_change", ig.score_input[0] - ig.score_baseline[0]},
                                                   {"score_input", ig.score_input[0]},

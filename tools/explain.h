@@ -38,14 +38,15 @@ struct ExplainOptions {
     bool trace = false;                 // print the gradient trace (score -> target layer)
     std::string dump;                   // HDF5 file for every tensor of the explanation
     bool quiet = false;
-    std::string device = "auto";
+    Device device = Device::cpu();      // resolved --device
     std::string command_line;           // recorded in the report
 };
 
 void run_explain(const ExplainOptions& options, std::ostream& out);
 
-// Rows per batched pass: about a quarter of the available memory over an estimate of one
-// row's working set (input size x 32 x element size), between 1 and 32.
-int64_t automatic_batch(int64_t input_elements, DType dtype);
+// Rows per batched pass: about a quarter of the device's available memory over an estimate
+// of one row's working set (input size x 32 x element size), between 1 and 32 on the CPU
+// and 64 on a GPU.
+int64_t automatic_batch(int64_t input_elements, DType dtype, Device device);
 
 }  // namespace igcam::tools

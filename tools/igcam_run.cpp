@@ -73,6 +73,7 @@ int main(int argc, char** argv) {
     int64_t batch = 0;
     double alpha = 0.5;
     bool list_layers = false, show_backend = false, info = false, json = false, trace = false, quiet = false;
+    bool tf32 = false;
 
     app.add_option("-w,--weights", weights,
                    "Weight file: igcam-torch-h5 (tools/export_torchvision.py), a PyTorch state_dict dump in HDF5, "
@@ -122,8 +123,11 @@ int main(int argc, char** argv) {
         ->check(CLI::IsMember(igcam::preprocess_preset_names()));
     app.add_option("--dtype", dtype_text, "Computation dtype: f32, or f64 for audits")
         ->check(CLI::IsMember({"f32", "f64"}))->capture_default_str();
-    app.add_option("--device", device, "Where to compute: auto or cpu (CUDA arrives with the CUDA backend)")
-        ->check(CLI::IsMember({"auto", "cpu"}))->capture_default_str();
+    app.add_option("--device", device, "Where to compute: auto (the first CUDA GPU when one is usable, else the "
+                                       "CPU), cpu, cuda or cuda:N")
+        ->capture_default_str();
+    app.add_flag("--tf32", tf32, "On a GPU, let float32 convolutions and GEMMs use TF32 tensor cores (faster; "
+                                 "maps then differ from strict float32 by about 1e-3 relative). Off by default");
     app.add_option("--demo", demo,
                    "Run a built-in demonstration: 'sensitivity' (the saturation example of the Integrated "
                    "Grad-CAM article, on igcam's own backward pass) or 'trace' (the gradient trace of a small "
@@ -144,6 +148,13 @@ int main(int argc, char** argv) {
             std::cout << igcam::backend_summary() << "\n";
             return 0;
         }
+        igcam::Device where;
+        try {
+            where = igcam::resolve_device(device);
+        } catch (const igcam::Error& e) {
+            return fail(kExitUsage, e.what());
+        }
+        igcam::set_tf32(tf32);
         if (!demo.empty()) {
             igcam::tools::DemoOptions options;
             options.dtype = dtype;
@@ -160,6 +171,7 @@ int main(int argc, char** argv) {
         predict.preprocess = preprocess;
         predict.topk = topk;
         predict.dtype = dtype;
+        predict.device = where;
         predict.images = igcam::tools::collect_image_paths(images);
         if (info) {
             igcam::tools::run_info(predict, std::cout);
@@ -201,7 +213,7 @@ int main(int argc, char** argv) {
         o.trace = trace;
         o.dump = dump;
         o.quiet = quiet;
-        o.device = device;
+        o.device = where;
         for (int i = 0; i < argc; ++i) o.command_line += (i ? " " : "") + std::string(argv[i]);
         igcam::tools::run_explain(o, std::cout);
         return 0;

@@ -17,6 +17,7 @@ namespace {
 models::Model load(const PredictOptions& options) {
     models::Model model = models::load_model(options.weights, options.dtype);
     if (!options.preprocess.empty()) model.preprocess = preprocess_preset(options.preprocess);
+    model.to(options.device);
     return model;
 }
 
@@ -28,7 +29,7 @@ void print_summary(const models::Model& model, std::ostream& out) {
     out << "model: " << model.source << " (" << model.format << ")\n"
         << "  architecture " << model.architecture.name << ", variant " << models::variant_name(model.architecture)
         << ", " << model.num_classes() << " classes, " << model.net->parameter_count() << " parameters, "
-        << dtype_name(model.dtype) << "\n"
+        << dtype_name(model.dtype) << " on " << model.device.to_string() << "\n"
         << "  preprocessing " << describe_preprocess(model.preprocess) << ", default CAM layer "
         << model.default_layer << "\n";
 }
@@ -56,7 +57,7 @@ void run_predict(const PredictOptions& options, std::ostream& out) {
     // Every image is decoded before anything is printed: a bad file fails the run cleanly.
     std::vector<Tensor> inputs;
     for (const std::string& path : options.images)
-        inputs.push_back(preprocess_image(io::read_image(path), model.preprocess, options.dtype));
+        inputs.push_back(preprocess_image(io::read_image(path), model.preprocess, options.dtype).to(model.device));
     print_summary(model, out);
     ag::NoGradGuard no_grad;
     for (std::size_t i = 0; i < inputs.size(); ++i) {

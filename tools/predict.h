@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "core/device.h"
 #include "core/dtype.h"
 
 namespace igcam::tools {
@@ -15,6 +16,7 @@ struct PredictOptions {
     std::string preprocess;           // preset name; empty = the model file's default
     int topk = 5;
     DType dtype = DType::F32;
+    Device device = Device::cpu();    // where the model runs (resolved --device)
 };
 
 // Loads the model, classifies every image (one forward pass each) and prints the

@@ -77,7 +77,7 @@ std::vector<int64_t> parse_shape(const std::string& text, const std::string& pat
 
 void write_npy(const std::string& path, const Tensor& t) {
     IGCAM_CHECK(t.defined(), ValueError, "write_npy: ", path, ": tensor is undefined");
-    const Tensor host = t.clone();  // CPU check + a contiguous copy of this view
+    const Tensor host = t.to(Device::cpu());  // the host copy of a GPU tensor (views are contiguous)
     const std::string header = header_text(host);
     const std::string temporary = path + ".partial";
     {
