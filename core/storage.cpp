@@ -16,7 +16,7 @@ namespace {
 constexpr std::size_t kAlignment = 64;
 
 struct Budget {
-    std::size_t live = 0, limit = 0;
+    std::size_t live = 0, peak = 0, limit = 0;
 };
 std::mutex budget_mutex;
 std::map<std::pair<int, int>, Budget> budgets;  // (kind, index) -> budget
@@ -34,6 +34,7 @@ void reserve(Device device, std::size_t bytes) {
                 device.to_string(), ": could not allocate ", bytes, " bytes (memory limit ", b.limit,
                 " bytes, ", b.live, " in use)");
     b.live += bytes;
+    if (b.live > b.peak) b.peak = b.live;
 }
 
 void unreserve(Device device, std::size_t bytes) noexcept {
@@ -50,6 +51,17 @@ void set_memory_limit(Device device, std::size_t bytes) {
 std::size_t live_storage_bytes(Device device) {
     std::lock_guard<std::mutex> lock(budget_mutex);
     return budget_of(device).live;
+}
+
+std::size_t peak_storage_bytes(Device device) {
+    std::lock_guard<std::mutex> lock(budget_mutex);
+    return budget_of(device).peak;
+}
+
+void reset_peak_storage(Device device) {
+    std::lock_guard<std::mutex> lock(budget_mutex);
+    Budget& b = budget_of(device);
+    b.peak = b.live;
 }
 
 void set_poison_new_storage(bool enabled) { poison = enabled; }

@@ -37,8 +37,10 @@ private:
 // past it throws OutOfMemoryError exactly as a real shortage does, so fallbacks (IG-CAM's
 // smaller chunks) can be exercised on any machine.
 void set_memory_limit(Device device, std::size_t bytes);
-// Bytes of tensor storage alive on `device` now.
+// Bytes of tensor storage alive on `device` now, and at most since reset_peak_storage.
 std::size_t live_storage_bytes(Device device);
+std::size_t peak_storage_bytes(Device device);
+void reset_peak_storage(Device device);
 // When on, every new storage is filled with 0xFF bytes (NaN in f32 and f64), so an op that
 // leaves part of its output unwritten is caught by the comparison that follows.
 void set_poison_new_storage(bool enabled);
