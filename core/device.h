@@ -1,5 +1,4 @@
-// Where a tensor's memory lives: the CPU, or CUDA device N (reserved until the CUDA
-// backend implements the ops; today a CUDA tensor is rejected by every op).
+// Where a tensor's memory lives: the CPU, or CUDA device N (a CUDA build, see cuda/).
 #pragma once
 
 #include <string>

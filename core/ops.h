@@ -1,9 +1,9 @@
 // THE op API. Layers, autograd and CAM code call only these functions; ops.cpp checks every
 // argument (defined, same device, same dtype, shapes, sizes) and dispatches to the backend
-// kernels (core/cpu today, cuda/ when it implements them). Every op returns a new tensor and
+// kernels of the tensors' device (core/cpu, or cuda/ in a CUDA build). Every op returns a new tensor and
 // never writes into its inputs, so tensors saved for backward stay valid.
 //
-// Conventions: images are NCHW; f32 and f64 are both supported on the CPU; all tensor
+// Conventions: images are NCHW; f32 and f64 are both supported on both backends; all tensor
 // arguments of one call must share dtype and device (DTypeError / DeviceError otherwise);
 // shape problems throw ShapeError, bad scalar arguments ValueError. An undefined `bias`
 // tensor means "no bias".
