@@ -1,6 +1,7 @@
 #include "cam/igcam.h"
 
 #include <cmath>
+#include <algorithm>
 #include <limits>
 
 #include "cam/capture.h"
@@ -12,39 +13,85 @@ namespace igcam::cam {
 
 namespace {
 
-double scalar_sum(const Tensor& t) { return ops::sum(t).item(); }
-
 // One row of a batch tensor, as (1, ...).
 Tensor row(const Tensor& t, int64_t i) { return t.slice_batch(i, i + 1); }
 
-// The running Riemann-Stieltjes sum of one image along its path.
+// The running Riemann-Stieltjes sum of one image along its path. The per-interval sums stay
+// on the tensors' device until `total`, which reads them back once and adds them in double
+// (a GPU is not stopped at every step).
 struct Audit {
     Riemann rule;
     Tensor previous_a, previous_g;  // at the previous path point
-    double sum = 0;
+    std::vector<Tensor> terms;      // per-interval sums, one tensor per batch of intervals
 
     void start(const Tensor& baseline_a) {
         previous_a = rule == Riemann::Right ? baseline_a : Tensor();
         previous_g = Tensor();
-        sum = 0;
+        terms.clear();
     }
-    // Adds the increment from the previous path point to this one.
-    void step(const Tensor& a, const Tensor& g) {
-        if (previous_a.defined()) {
-            const Tensor increment = ops::sub(a, previous_a);
-            if (rule == Riemann::Right) sum += scalar_sum(ops::mul(g, increment));
-            else if (rule == Riemann::Left) sum += scalar_sum(ops::mul(previous_g, increment));
-            else if (rule == Riemann::Trapezoid) sum += 0.5 * scalar_sum(ops::mul(ops::add(previous_g, g), increment));
+    // Adds the increments between consecutive path points: from the previous point to a[0],
+    // then a[0] -> a[1], ..., for the next `count` points a (count, K, h, w), g likewise.
+    void steps(const Tensor& a, const Tensor& g) {
+        const int64_t count = a.dim(0);
+        // Each point paired with the point before it (the first with the previous one, when
+        // there is one; without it the pairs start at the second point).
+        const bool linked = previous_a.defined();
+        const Tensor here_a = linked ? a : a.slice_batch(1, count), here_g = linked ? g : g.slice_batch(1, count);
+        if (here_a.dim(0) > 0 && rule != Riemann::Middle) {
+            const Tensor before_a = linked ? preceding(previous_a, a) : a.slice_batch(0, count - 1);
+            const Tensor before_g =
+                rule == Riemann::Right ? Tensor() : (linked ? preceding(previous_g, g) : g.slice_batch(0, count - 1));
+            const Tensor increment = ops::sub(here_a, before_a);
+            const std::vector<int> per_point{1, 2, 3};
+            if (rule == Riemann::Right) terms.push_back(ops::sum(ops::mul(here_g, increment), per_point));
+            else if (rule == Riemann::Left) terms.push_back(ops::sum(ops::mul(before_g, increment), per_point));
+            else terms.push_back(ops::scale(ops::sum(ops::mul(ops::add(before_g, here_g), increment), per_point), 0.5));
         }
-        previous_a = a;
-        previous_g = g;
+        previous_a = row(a, count - 1);
+        previous_g = row(g, count - 1);
+    }
+    // (count, ...): `last` (the point before x[0]) followed by x[0 .. count-1).
+    static Tensor preceding(const Tensor& last, const Tensor& x) {
+        const int64_t count = x.dim(0);
+        return count == 1 ? last : ops::concat_batch({last, x.slice_batch(0, count - 1)});
     }
     // The left rule's last interval ends at the input itself.
     void finish(const Tensor& input_a) {
         if (rule == Riemann::Left && previous_a.defined())
-            sum += scalar_sum(ops::mul(previous_g, ops::sub(input_a, previous_a)));
+            terms.push_back(ops::sum(ops::mul(previous_g, ops::sub(input_a, previous_a))));
+    }
+    double total() const {
+        if (terms.empty()) return 0.0;
+        std::vector<Tensor> rows;
+        for (const Tensor& t : terms) rows.push_back(t.reshape(Shape{t.numel()}));
+        double sum = 0;
+        for (double v : ops::concat_batch(rows).to_vector()) sum += v;
+        return sum;
     }
 };
+
+// Rows [first_row, first_row + count) of the (image, step) sequence that belong to `image`,
+// starting at step `first_step`.
+struct Segment {
+    int64_t image, first_row, first_step, count;
+};
+
+std::vector<Segment> segments_of(int64_t begin, int64_t end, int64_t steps) {
+    std::vector<Segment> out;
+    for (int64_t i = begin; i < end;) {
+        const int64_t image = i / steps, stop = std::min(end, (image + 1) * steps);
+        out.push_back({image, i, i % steps, stop - i});
+        i = stop;
+    }
+    return out;
+}
+
+// values[first_step .. first_step + count) as a (count, 1, 1, 1) column on like's device.
+Tensor column(const std::vector<double>& values, const Segment& seg, const Tensor& like) {
+    const auto from = values.begin() + seg.first_step;
+    return Tensor::from_values(Shape{seg.count, 1, 1, 1}, std::vector<double>(from, from + seg.count), like.dtype(),
+                               like.device());
+}
 
 }  // namespace
 
@@ -138,28 +185,58 @@ IgCamResult integrated_gradcam(const models::Model& model, const Tensor& input, 
     r.score_input = yx;
 
     std::vector<Tensor> maps(static_cast<std::size_t>(images));
-    std::vector<Audit> audits(static_cast<std::size_t>(images), Audit{o.riemann, {}, {}, 0});
+    std::vector<Audit> audits(static_cast<std::size_t>(images), Audit{o.riemann, {}, {}, {}});
     for (int64_t n = 0; n < images; ++n) audits[n].start(row(at_baseline.activations, n));
     std::vector<Tensor> kept_a, kept_g;
 
-    // Rows (image n, step j), image-major, in chunks of `batch`. A chunk that runs out of
-    // memory is retried at half the size (down to one row), and later chunks keep the
-    // smaller size: each row's result does not depend on its chunk, so the map is the same.
+    // Rows (image n, step j), image-major, in chunks of `batch`.
     const int64_t total = images * steps;
+    // One chunk's contribution, computed in full before anything is kept, so a chunk that
+    // runs out of memory half way leaves no trace.
+    struct SegmentResult {
+        int64_t image;
+        Tensor term;          // (1, 1, h, w): the weighted sum of this segment's steps
+        Audit audit;          // the image's audit advanced over these steps
+        Tensor a, g;          // (count, K, h, w), for keep_steps
+    };
+    auto run_chunk = [&](int64_t begin, int64_t end) {
+        // Each image's rows in this chunk form one segment: its path points are made, and its
+        // terms reduced, with a few whole-segment ops rather than a handful per step.
+        const std::vector<Segment> segments = segments_of(begin, end, steps);
+        std::vector<Tensor> points;
+        std::vector<int64_t> row_classes;
+        for (const Segment& seg : segments) {
+            const Tensor start = baseline_of(seg.image);
+            const Tensor t = column(r.t, seg, input);
+            points.push_back(ops::add(start, ops::mul(t, ops::sub(row(input, seg.image), start))));
+            row_classes.insert(row_classes.end(), static_cast<std::size_t>(seg.count), classes[seg.image]);
+        }
+        const LayerCapture c = capture_layer(model, ops::concat_batch(points), layer, row_classes);
+        std::vector<SegmentResult> results;
+        for (const Segment& seg : segments) {
+            const int64_t n = seg.image, first = seg.first_row - begin;
+            const Tensor a = c.activations.slice_batch(first, first + seg.count);  // (count, K, h, w)
+            const Tensor g = c.gradients.slice_batch(first, first + seg.count);
+            const Tensor alpha = ops::mean(g, {2, 3}, true);
+            const Tensor delta = o.delta == DeltaMode::Baseline ? ops::sub(a, row(at_baseline.activations, n)) : a;
+            Tensor terms = weighted_sum(alpha, delta);  // (count, 1, h, w)
+            if (o.relu == StepRelu::PerStep) terms = ops::relu_forward(terms);
+            SegmentResult result{n, ops::sum(ops::mul(terms, column(r.weights, seg, input)), {0}, true), audits[n],
+                                 o.keep_steps ? a : Tensor(), o.keep_steps ? g : Tensor()};
+            result.audit.steps(a, g);
+            results.push_back(std::move(result));
+        }
+        return results;
+    };
+
+    // A chunk that runs out of memory is retried at half the size (down to one row), and
+    // later chunks keep the smaller size: each row's result does not depend on its chunk.
     int64_t chunk = o.batch;
     for (int64_t begin = 0; begin < total;) {
         const int64_t end = std::min(total, begin + chunk);
-        std::vector<Tensor> points;
-        std::vector<int64_t> row_classes;
-        for (int64_t i = begin; i < end; ++i) {
-            const int64_t n = i / steps, j = i % steps;
-            const Tensor start = baseline_of(n);
-            points.push_back(ops::add(start, ops::scale(ops::sub(row(input, n), start), r.t[j])));
-            row_classes.push_back(classes[n]);
-        }
-        LayerCapture c;
+        std::vector<SegmentResult> results;
         try {
-            c = capture_layer(model, ops::concat_batch(points), layer, row_classes);
+            results = run_chunk(begin, end);
         } catch (const OutOfMemoryError&) {
             if (end - begin == 1) throw;
             chunk = (end - begin) / 2;
@@ -168,19 +245,13 @@ IgCamResult integrated_gradcam(const models::Model& model, const Tensor& input, 
         }
         ++r.passes;
         r.batch_sizes.push_back(end - begin);
-        for (int64_t i = begin; i < end; ++i) {
-            const int64_t n = i / steps, j = i % steps;
-            const Tensor a = row(c.activations, i - begin), g = row(c.gradients, i - begin);
-            const Tensor alpha = ops::mean(g, {2, 3}, true);
-            const Tensor delta = o.delta == DeltaMode::Baseline ? ops::sub(a, row(at_baseline.activations, n)) : a;
-            Tensor term = weighted_sum(alpha, delta);
-            if (o.relu == StepRelu::PerStep) term = ops::relu_forward(term);
-            term = ops::scale(term, r.weights[j]);
-            maps[n] = maps[n].defined() ? ops::add(maps[n], term) : term;
-            audits[n].step(a, g);
+        for (SegmentResult& result : results) {
+            Tensor& map = maps[result.image];
+            map = map.defined() ? ops::add(map, result.term) : result.term;
+            audits[result.image] = std::move(result.audit);
             if (o.keep_steps) {
-                kept_a.push_back(a);
-                kept_g.push_back(g);
+                kept_a.push_back(result.a);
+                kept_g.push_back(result.g);
             }
         }
         report(progress, end, total);
@@ -190,7 +261,7 @@ IgCamResult integrated_gradcam(const models::Model& model, const Tensor& input, 
     for (int64_t n = 0; n < images; ++n) {
         audits[n].finish(row(at_input.activations, n));
         const double change = yx[n] - yb[n];
-        const double sum = o.riemann == Riemann::Middle ? std::numeric_limits<double>::quiet_NaN() : audits[n].sum;
+        const double sum = o.riemann == Riemann::Middle ? std::numeric_limits<double>::quiet_NaN() : audits[n].total();
         r.stieltjes_sum.push_back(sum);
         r.completeness_gap.push_back(std::abs(sum - change) / std::max(std::abs(change), 1e-12));
         if (o.relu == StepRelu::Final) maps[n] = ops::relu_forward(maps[n]);
