@@ -20,8 +20,6 @@ struct PixelSize {
 // The (H, W) of a heatmap argument of `op`, after checking that it is one we can read.
 PixelSize heat_size(const char* op, const Tensor& heat) {
     IGCAM_CHECK(heat.defined(), ValueError, op, ": the heatmap is undefined");
-    IGCAM_CHECK(heat.device().is_cpu(), DeviceError, op, ": the heatmap is on ", heat.device().to_string(),
-                "; heatmaps are rendered on the CPU");
     const bool plane = heat.rank() == 2;
     const bool single_map = heat.rank() == 4 && heat.dim(0) == 1 && heat.dim(1) == 1;
     IGCAM_CHECK(plane || single_map, ShapeError, op, ": the heatmap must be (H, W) or (1, 1, H, W), got ",

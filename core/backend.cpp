@@ -55,6 +55,14 @@ Device resolve_device(const std::string& text) {
     return device;
 }
 
+void synchronize(Device device) {
+#ifdef IGCAM_WITH_CUDA
+    if (device.is_cuda()) cuda::synchronize(device.index);
+#else
+    (void)device;
+#endif
+}
+
 std::size_t available_memory(Device device) {
 #ifdef IGCAM_WITH_CUDA
     if (device.is_cuda()) return cuda::available_memory(device.index);

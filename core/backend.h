@@ -26,6 +26,9 @@ bool tf32_enabled();
 // CPU; "cpu", "cuda" and "cuda:N" are taken as written. Throws ValueError for other text
 // and DeviceError for a CUDA device this build or machine does not have.
 Device resolve_device(const std::string& text);
+// Waits until the device has finished the work queued so far (nothing on the CPU, whose
+// ops are synchronous). For timing.
+void synchronize(Device device);
 // Bytes the device can still give to tensors: MemAvailable on the CPU; free device memory
 // plus the allocator's cached blocks on a GPU.
 std::size_t available_memory(Device device);

@@ -3,6 +3,8 @@
 // algorithm is measured once (cudnnFind*Ex on the call's own buffers) and cached.
 #include <array>
 #include <climits>
+#include <cstdint>
+#include <initializer_list>
 #include <map>
 #include <mutex>
 #include <tuple>
@@ -51,8 +53,10 @@ struct Setup {
     explicit Setup(const Conv2dGeometry& original) : g(original) {
         const int64_t bottom = (g.out_h - 1) * g.stride_h + g.kernel_h - g.in_h - g.pad_top;
         const int64_t right = (g.out_w - 1) * g.stride_w + g.kernel_w - g.in_w - g.pad_left;
-        const bool symmetric_fits = (g.in_h + 2 * g.pad_top - g.kernel_h) / g.stride_h + 1 == g.out_h &&
-                                    (g.in_w + 2 * g.pad_left - g.kernel_w) / g.stride_w + 1 == g.out_w;
+        // C++ division truncates towards zero, so a negative span must be refused first.
+        const int64_t span_h = g.in_h + 2 * g.pad_top - g.kernel_h, span_w = g.in_w + 2 * g.pad_left - g.kernel_w;
+        const bool symmetric_fits = span_h >= 0 && span_w >= 0 && span_h / g.stride_h + 1 == g.out_h &&
+                                    span_w / g.stride_w + 1 == g.out_w;
         int pad_h = as_int(g.pad_top), pad_w = as_int(g.pad_left);
         if (!symmetric_fits) {
             explicit_pad = true;
@@ -86,18 +90,34 @@ cudnnMathType_t requested_math() {
     return sizeof(T) == 4 ? CUDNN_FMA_MATH : CUDNN_DEFAULT_MATH;
 }
 
+// Strict float32 takes FMA algorithms only: CUDNN_DEFAULT_MATH lets cuDNN use TF32 on
+// Ampere and later. Down-conversion to half precision is never allowed.
 bool math_allowed(cudnnMathType_t measured, cudnnMathType_t requested) {
-    if (requested == CUDNN_TENSOR_OP_MATH) return true;
-    return measured != CUDNN_TENSOR_OP_MATH && measured != CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION;
+    if (measured == CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION) return false;
+    if (requested == CUDNN_FMA_MATH) return measured == CUDNN_FMA_MATH;
+    return true;
 }
 
-using Key = std::array<int64_t, 14>;
+using Key = std::array<int64_t, 15>;
+
+// The alignment (up to 16 bytes) common to the buffers: some cuDNN kernels need 16-byte
+// aligned data, and a batch slice of a tensor may be aligned to its element size only, so
+// a choice measured on aligned buffers is not reused for less aligned ones.
+int64_t alignment_of(std::initializer_list<const void*> pointers) {
+    int64_t alignment = 16;
+    for (const void* p : pointers) {
+        if (p == nullptr) continue;
+        const auto address = reinterpret_cast<std::uintptr_t>(p);
+        while (alignment > 1 && address % static_cast<std::uintptr_t>(alignment) != 0) alignment /= 2;
+    }
+    return alignment;
+}
 
 template <typename T>
-Key key_of(int device, Direction direction, const Conv2dGeometry& g) {
+Key key_of(int device, Direction direction, const Conv2dGeometry& g, int64_t alignment) {
     return {device, static_cast<int64_t>(direction), static_cast<int64_t>(sizeof(T)), tf32_enabled() ? 1 : 0,
             g.batch, g.in_channels, g.in_h, g.in_w, g.out_channels, g.kernel_h * 1000 + g.kernel_w,
-            g.stride_h * 1000 + g.stride_w, g.pad_top, g.pad_left, g.out_h * 100000 + g.out_w};
+            g.stride_h * 1000 + g.stride_w, g.pad_top, g.pad_left, g.out_h * 100000 + g.out_w, alignment};
 }
 
 std::mutex cache_mutex;
@@ -131,7 +151,7 @@ Choice find_with_workspace(int device, Find&& find) {
 template <typename T>
 Choice choose(int device, Direction direction, const Setup<T>& s, const void* x, const void* w, const void* y,
               void* out) {
-    const Key key = key_of<T>(device, direction, s.g);
+    const Key key = key_of<T>(device, direction, s.g, alignment_of({x, w, y, out}));
     {
         std::lock_guard<std::mutex> lock(cache_mutex);
         auto hit = cache.find(key);

@@ -110,8 +110,10 @@ void binary_strided(int device, BinaryOp op, T* out, const T* a, const std::vect
                     const T* b, const std::vector<int64_t>& b_strides, const std::vector<int64_t>& dims) {
     int64_t n = 1;
     for (int64_t d : dims) n *= d;
-    IGCAM_LAUNCH_1D(binary_strided_kernel<T>, n, op, out, a, to_dims(a_strides, "binary op"), b,
-                    to_dims(b_strides, "binary op"), to_dims(dims, "binary op"), n);
+    // Built before the launch: to_dims throws for too many dimensions.
+    const Dims a_dims = to_dims(a_strides, "binary op"), b_dims = to_dims(b_strides, "binary op");
+    const Dims out_dims = to_dims(dims, "binary op");
+    IGCAM_LAUNCH_1D(binary_strided_kernel<T>, n, op, out, a, a_dims, b, b_dims, out_dims, n);
 }
 
 template <typename T>

@@ -201,9 +201,9 @@ void strided_copy(int device, T* out, const std::vector<int64_t>& dims, const T*
     int64_t n = 1;
     for (int64_t d : dims) n *= d;
     if (n <= 0) return;
+    const Dims out_dims = to_dims(dims, "broadcast_to"), x_dims = to_dims(x_strides, "broadcast_to");
     Context& ctx = context(device);
-    strided_copy_kernel<T><<<grid_for(n, kBlock), kBlock, 0, ctx.stream()>>>(
-        out, to_dims(dims, "broadcast_to"), x, to_dims(x_strides, "broadcast_to"), n);
+    strided_copy_kernel<T><<<grid_for(n, kBlock), kBlock, 0, ctx.stream()>>>(out, out_dims, x, x_dims, n);
     IGCAM_CUDA_LAUNCH_CHECK();
 }
 

@@ -212,6 +212,7 @@ void run_explain(const ExplainOptions& o, std::ostream& out) {
         };
         const auto start = std::chrono::steady_clock::now();
         cam::LayerCapture capture = cam::capture_layer(model, in.tensor, layer, choose);
+        synchronize(o.device);  // GPU work is asynchronous: time it once it has finished
         const double capture_ms = milliseconds_since(start);
         const int64_t c = classes.at(0);
         const Tensor probabilities = ops::softmax_forward(capture.logits, 1);
@@ -269,6 +270,7 @@ void run_explain(const ExplainOptions& o, std::ostream& out) {
                     break;
                 }
             }
+            synchronize(o.device);
             run.ms = milliseconds_since(t0);
             bar.end();
             runs.push_back(run);
