@@ -24,7 +24,7 @@ strip "$stage"/bin/*
 # The libraries to bring: everything ldd resolves except the C runtime, the C++ runtime
 # (the GPU machine's is newer) and CUDA's own (the GPU machine has its driver's versions).
 ldd "${binaries[@]}" | awk '/=> \//{print $3}' | sort -u |
-  grep -Ev '/(libc|libm|libdl|libpthread|librt|libgcc_s|libstdc\+\+|ld-linux[^/]*)\.so|/libcu|/libcudnn|/libnv' |
+  grep -Ev '/(libc|libm|libdl|libpthread|librt|libresolv|libgcc_s|libstdc\+\+|ld-linux[^/]*)\.so|/libcu|/libcudnn|/libnv' |
   while read -r library; do cp -L "$library" "$stage/lib/"; done
 mkdir -p .gpu-bundle
 tar -C "$stage" -cJf .gpu-bundle/igcam-gpu.tar.xz bin lib
