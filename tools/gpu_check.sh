@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# The GPU check, one prepared script for a machine with an NVIDIA GPU (made to finish in
+# well under 8 minutes on an H100 with 16 cores):
+#   1. finds cuDNN and cuBLAS (the CUDA toolkit's, or the pip wheels PyTorch brings);
+#   2. builds igcam for the local GPU (-DCMAKE_CUDA_ARCHITECTURES=native) with all cores, or,
+#      where the machine lacks the build dependencies, unpacks .gpu-bundle/igcam-gpu.tar.xz
+#      (made by tools/gpu_bundle.sh on a machine that has them);
+#   3. runs the GPU suites (test_cuda_check, test_gpu_ops, test_gpu_models);
+#   4. runs compute-sanitizer --tool memcheck on test_gpu_ops with the allocator's cache off
+#      (IGCAM_CUDA_CACHING=0), so every access is checked against a real allocation;
+#   5. runs the benchmark (tools/bench_gpu.sh: ResNet-50 and VGG16, strict float32 and TF32,
+#      igcam against PyTorch on the same weights);
+#   6. prints one table last.
+# Logs go to $OUT when it is set (the device tool's output folder), else to gpu-check/.
+#   tools/gpu_check.sh [--quick]     --quick: 3 timed runs instead of 10
+set -uo pipefail
+cd "$(dirname "$0")/.."
+out=${OUT:-gpu-check}
+mkdir -p "$out"
+repeats=10
+[[ "${1:-}" == "--quick" ]] && repeats=3
+rows=()   # "step|result|seconds" for the table
+note() { echo "gpu_check: $*" | tee -a "$out/gpu_check.log"; }
+timed() {  # timed NAME LOGFILE COMMAND...: runs, records pass/fail and seconds
+    local name=$1 log=$2
+    shift 2
+    local t0=$SECONDS
+    if "$@" >"$out/$log" 2>&1; then rows+=("$name|passed|$((SECONDS - t0))")
+    else
+        local rc=$?
+        rows+=("$name|FAILED (exit $rc, see $log)|$((SECONDS - t0))")
+    fi
+}
+
+nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>&1 | tee "$out/gpu.txt"
+
+# ---- 1. CUDA libraries ---------------------------------------------------------------------
+pip_libs=$(python3 - <<'PY' 2>/dev/null
+import importlib, os
+for name in ("nvidia.cudnn", "nvidia.cublas", "nvidia.cuda_runtime", "nvidia.cu13"):
+    try:
+        module = importlib.import_module(name)
+    except Exception:
+        continue
+    for root in module.__path__:
+        for sub in ("lib", "lib64"):
+            if os.path.isdir(os.path.join(root, sub)):
+                print(os.path.join(root, sub))
+PY
+)
+for dir in $pip_libs; do export LD_LIBRARY_PATH="$dir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"; done
+cudnn_root=""
+for dir in /usr/local/cuda /usr $pip_libs; do
+    base=${dir%/lib*}
+    if [[ -f "$base/include/cudnn.h" ]]; then cudnn_root=$base; break; fi
+done
+note "cuDNN headers: ${cudnn_root:-not found}; pip CUDA libraries: ${pip_libs:-none}"
+
+# ---- 2. build or unpack ----------------------------------------------------------------------
+t0=$SECONDS
+if [[ -f .gpu-bundle/igcam-gpu.tar.xz ]]; then
+    rm -rf /tmp/igcam-gpu && mkdir -p /tmp/igcam-gpu
+    tar -C /tmp/igcam-gpu -xJf .gpu-bundle/igcam-gpu.tar.xz
+    export LD_LIBRARY_PATH="/tmp/igcam-gpu/lib:${LD_LIBRARY_PATH:-}"
+    tests=/tmp/igcam-gpu/bin
+    bin=/tmp/igcam-gpu/bin
+    rows+=("unpack the prebuilt bundle|done|$((SECONDS - t0))")
+else
+    generator=()
+    command -v ninja >/dev/null && generator=(-G Ninja)
+    if cmake -S . -B build-gpu "${generator[@]}" -DCMAKE_BUILD_TYPE=Release -DIGCAM_CUDA=ON -DIGCAM_WERROR=ON \
+           -DCMAKE_CUDA_ARCHITECTURES=native ${cudnn_root:+-DCUDNN_ROOT=$cudnn_root} >"$out/configure.log" 2>&1 &&
+       cmake --build build-gpu -j "$(nproc)" >"$out/build.log" 2>&1; then
+        rows+=("build for the local GPU|passed|$((SECONDS - t0))")
+    else
+        rows+=("build for the local GPU|FAILED (see configure.log, build.log; without HDF5, OpenBLAS, libpng and libjpeg here, make .gpu-bundle with tools/gpu_bundle.sh elsewhere and carry it)|$((SECONDS - t0))")
+        printf '%s\n' "${rows[@]}" | column -t -s '|'
+        exit 1
+    fi
+    tests=build-gpu/tests
+    bin=build-gpu/bin
+fi
+
+# ---- 3. GPU tests ----------------------------------------------------------------------------
+for suite in test_cuda_check test_gpu_ops test_gpu_models; do
+    timed "$suite" "$suite.log" "$tests/$suite"
+done
+
+# ---- 4. compute-sanitizer ----------------------------------------------------------------------
+sanitizer=$(command -v compute-sanitizer || ls /usr/local/cuda/bin/compute-sanitizer 2>/dev/null || true)
+if [[ -n "$sanitizer" ]]; then
+    timed "compute-sanitizer memcheck, test_gpu_ops, cache off" sanitizer.log \
+        env IGCAM_CUDA_CACHING=0 "$sanitizer" --tool memcheck --error-exitcode 9 --print-limit 20 "$tests/test_gpu_ops"
+    grep -E "ERROR SUMMARY" "$out/sanitizer.log" | tail -1 | sed 's/^/gpu_check: /'
+else
+    rows+=("compute-sanitizer|not found|0")
+fi
+
+# ---- 5. benchmark ------------------------------------------------------------------------------
+timed "benchmark (ResNet-50, VGG16; strict and TF32)" bench.log tools/bench_gpu.sh "$bin" "$out" "$repeats"
+
+# ---- 6. the table --------------------------------------------------------------------------------
+echo
+echo "== gpu_check: $(head -1 "$out/gpu.txt") =="
+printf '%s\n' "${rows[@]}" | awk -F'|' '{printf "%-58s %-40s %5ss\n", $1, $2, $3}'
+[[ -f "$out/bench_table.txt" ]] && cat "$out/bench_table.txt"
+grep -q FAILED <<<"${rows[*]}" && exit 1
+exit 0
