@@ -1,44 +1,19 @@
 // Pooling on the GPU. Forward: one thread per output element. Backward: one thread per
 // input element, gathering the outputs whose windows hold it (the window arithmetic is the
-// CPU's, core/cpu/pool2d.cpp), so no atomics and a fixed summation order.
+// CPU's: core/window_math.h), so no atomics and a fixed summation order.
 #include "cuda/kernels.h"
+#include "core/window_math.h"
 #include "cuda/launch.cuh"
 
 namespace igcam::cuda {
 
 namespace {
 
-struct Window {
-    int64_t h0, h1, w0, w1, divisor;
-};
-
-__device__ Window window_at(const Pool2dGeometry& g, int64_t oh, int64_t ow) {
-    int64_t h0 = oh * g.stride_h - g.pad_top, w0 = ow * g.stride_w - g.pad_left;
-    int64_t h1 = min(h0 + g.kernel_h, g.in_h + g.pad_bottom);
-    int64_t w1 = min(w0 + g.kernel_w, g.in_w + g.pad_right);
-    const int64_t padded_area = (h1 - h0) * (w1 - w0);
-    h0 = max(h0, int64_t(0));
-    w0 = max(w0, int64_t(0));
-    h1 = min(h1, g.in_h);
-    w1 = min(w1, g.in_w);
-    const int64_t area = max(h1 - h0, int64_t(0)) * max(w1 - w0, int64_t(0));
-    return {h0, h1, w0, w1, g.count_include_pad ? padded_area : area};
-}
-
-template <typename T>
-__device__ int64_t first_max_index(const T* plane, const Window& win, int64_t in_w) {
-    int64_t best = -1;
-    T best_value = T(0);
-    for (int64_t h = win.h0; h < win.h1; ++h)
-        for (int64_t w = win.w0; w < win.w1; ++w) {
-            const T v = plane[h * in_w + w];
-            if (best < 0 || v > best_value) {
-                best = h * in_w + w;
-                best_value = v;
-            }
-        }
-    return best;
-}
+using window_math::adaptive_end;
+using window_math::adaptive_start;
+using window_math::first_max_index;
+using window_math::Window;
+using window_math::window_at;
 
 // Output indices [first, last] along one axis whose (unclipped) windows can cover `i`.
 __device__ void covering(int64_t i, int64_t pad, int64_t kernel, int64_t stride, int64_t out,
@@ -106,9 +81,6 @@ __global__ void avg_backward_kernel(T* grad_x, const T* grad_y, Pool2dGeometry g
         grad_x[i] = total;
     }
 }
-
-__device__ int64_t adaptive_start(int64_t i, int64_t in, int64_t out) { return (i * in) / out; }
-__device__ int64_t adaptive_end(int64_t i, int64_t in, int64_t out) { return ((i + 1) * in + out - 1) / out; }
 
 template <typename T>
 __global__ void adaptive_forward_kernel(T* y, const T* x, int64_t in_h, int64_t in_w, int64_t out_h,

@@ -1,26 +1,17 @@
-// Bilinear resize (half-pixel centres, the CPU's tap arithmetic in double) and zero padding
+// Bilinear resize (half-pixel centres, the taps of core/window_math.h) and zero padding
 // on the GPU. The resize backward gathers: each input pixel sums the outputs whose taps
 // touch it, found from a bound on the inverse map and checked exactly, so no atomics.
 #include "cuda/kernels.h"
+#include "core/window_math.h"
 #include "cuda/launch.cuh"
 
 namespace igcam::cuda {
 
 namespace {
 
-struct Tap {
-    int64_t i0, i1;
-    double frac;
-};
+using window_math::Tap;
 
-// PyTorch's source index for align_corners=false, as core/cpu/resize.cpp computes it.
-__device__ Tap tap_at(int64_t o, int64_t in, int64_t out) {
-    const double scale = static_cast<double>(in) / static_cast<double>(out);
-    const double src = fmax(0.0, (static_cast<double>(o) + 0.5) * scale - 0.5);
-    const int64_t i0 = min(static_cast<int64_t>(src), in - 1);
-    const int64_t i1 = min(i0 + 1, in - 1);
-    return {i0, i1, src - static_cast<double>(i0)};
-}
+__device__ Tap tap_at(int64_t o, int64_t in, int64_t out) { return window_math::bilinear_tap(o, in, out); }
 
 // The weight input index i receives from the output whose tap is t.
 __device__ double weight_of(const Tap& t, int64_t i) {

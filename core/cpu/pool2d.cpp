@@ -3,45 +3,15 @@
 #include <algorithm>
 
 #include "core/cpu/parallel.h"
+#include "core/window_math.h"
 
 namespace igcam::cpu {
 
 namespace {
 
-// One window, clipped to the input. `divisor` is the avg-pool divisor (PyTorch's rule).
-struct Window {
-    int64_t h0, h1, w0, w1;
-    int64_t divisor;
-};
-
-Window window_at(const Pool2dGeometry& g, int64_t oh, int64_t ow) {
-    int64_t h0 = oh * g.stride_h - g.pad_top, w0 = ow * g.stride_w - g.pad_left;
-    int64_t h1 = std::min(h0 + g.kernel_h, g.in_h + g.pad_bottom);
-    int64_t w1 = std::min(w0 + g.kernel_w, g.in_w + g.pad_right);
-    const int64_t padded_area = (h1 - h0) * (w1 - w0);
-    h0 = std::max<int64_t>(h0, 0);
-    w0 = std::max<int64_t>(w0, 0);
-    h1 = std::min(h1, g.in_h);
-    w1 = std::min(w1, g.in_w);
-    const int64_t area = std::max<int64_t>(h1 - h0, 0) * std::max<int64_t>(w1 - w0, 0);
-    return {h0, h1, w0, w1, g.count_include_pad ? padded_area : area};
-}
-
-// Flat index (within the plane) of the first maximum of the window, or -1 if it is empty.
-template <typename T>
-int64_t first_max_index(const T* plane, const Window& win, int64_t in_w) {
-    int64_t best = -1;
-    T best_value = T(0);
-    for (int64_t h = win.h0; h < win.h1; ++h)
-        for (int64_t w = win.w0; w < win.w1; ++w) {
-            const T v = plane[h * in_w + w];
-            if (best < 0 || v > best_value) {
-                best = h * in_w + w;
-                best_value = v;
-            }
-        }
-    return best;
-}
+using window_math::first_max_index;
+using window_math::Window;
+using window_math::window_at;
 
 int64_t grain_for(int64_t plane_elements) {
     return std::max<int64_t>(1, 4096 / std::max<int64_t>(plane_elements, 1));
@@ -118,10 +88,8 @@ void avg_pool2d_backward(T* grad_x, const T* grad_y, const Pool2dGeometry& g) {
     });
 }
 
-namespace {
-int64_t adaptive_start(int64_t i, int64_t in, int64_t out) { return (i * in) / out; }
-int64_t adaptive_end(int64_t i, int64_t in, int64_t out) { return ((i + 1) * in + out - 1) / out; }
-}  // namespace
+using window_math::adaptive_end;
+using window_math::adaptive_start;
 
 template <typename T>
 void adaptive_avg_pool2d_forward(T* y, const T* x, int64_t planes, int64_t in_h, int64_t in_w,

@@ -5,28 +5,17 @@
 #include <vector>
 
 #include "core/cpu/parallel.h"
+#include "core/window_math.h"
 
 namespace igcam::cpu {
 
 namespace {
 
-// Source taps of one output coordinate: value = (1 - frac) * src[i0] + frac * src[i1].
-struct Tap {
-    int64_t i0, i1;
-    double frac;
-};
+using window_math::Tap;
 
-// PyTorch's area_pixel_compute_source_index for align_corners=false: the source coordinate
-// is (dst + 0.5) * in/out - 0.5, clamped at 0; the upper tap is clamped to the last pixel.
 std::vector<Tap> taps(int64_t in, int64_t out) {
     std::vector<Tap> result(static_cast<std::size_t>(out));
-    const double scale = static_cast<double>(in) / static_cast<double>(out);
-    for (int64_t o = 0; o < out; ++o) {
-        const double src = std::max(0.0, (static_cast<double>(o) + 0.5) * scale - 0.5);
-        const int64_t i0 = std::min(static_cast<int64_t>(src), in - 1);
-        const int64_t i1 = std::min(i0 + 1, in - 1);
-        result[static_cast<std::size_t>(o)] = {i0, i1, src - static_cast<double>(i0)};
-    }
+    for (int64_t o = 0; o < out; ++o) result[static_cast<std::size_t>(o)] = window_math::bilinear_tap(o, in, out);
     return result;
 }
 
