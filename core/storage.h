@@ -32,7 +32,8 @@ private:
     Device device_;
 };
 
-// The CPU allocator: 64-byte aligned, never returns null (throws OutOfMemoryError).
+// The CPU allocator (core/cpu_allocator.cpp): 64-byte aligned, never returns null (throws
+// OutOfMemoryError); large blocks are kept for reuse when freed.
 void* cpu_allocate(std::size_t bytes);
 void cpu_free(void* pointer) noexcept;
 
