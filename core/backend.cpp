@@ -5,6 +5,7 @@
 #include <string>
 
 #include "core/cpu/blas.h"
+#include "core/cpu/conv2d.h"
 #include "core/cpu/parallel.h"
 #include "core/error.h"
 #ifdef IGCAM_WITH_CUDA
@@ -86,7 +87,8 @@ std::string device_description(Device device) {
 std::string blas_version() { return cpu::blas_config(); }
 
 std::string backend_summary() {
-    std::string text = detail::concat("cpu: ", cpu::blas_name(), ", ", cpu::num_threads(), " threads; ");
+    std::string text = detail::concat("cpu: ", cpu::blas_name(), ", ", cpu::num_threads(), " threads, conv f32: ",
+                                     cpu::conv2d_f32_path(), "; ");
 #ifdef IGCAM_WITH_CUDA
     text += "cuda: built (" + cuda::describe_runtime() + ")";
     if (forced_cpu()) text += ", disabled by IGCAM_DEVICE=cpu";

@@ -13,7 +13,7 @@ bool cuda_built();
 // CUDA devices usable now (0 without a build, a driver or a device). IGCAM_DEVICE=cpu
 // forces 0.
 int cuda_device_count();
-// One line for logs and reports: build flags, BLAS, threads, CUDA state.
+// One line for logs and reports: BLAS, threads, the float32 convolution path, CUDA state.
 std::string backend_summary();
 
 // TF32 tensor-core math for float32 convolutions and GEMMs on the GPU (cuDNN tensor-op

@@ -1,6 +1,5 @@
 #include "core/storage.h"
 
-#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <mutex>
@@ -13,7 +12,6 @@
 namespace igcam {
 
 namespace {
-constexpr std::size_t kAlignment = 64;
 
 struct Budget {
     std::size_t live = 0, peak = 0, limit = 0;
@@ -65,18 +63,6 @@ void reset_peak_storage(Device device) {
 }
 
 void set_poison_new_storage(bool enabled) { poison = enabled; }
-
-void* cpu_allocate(std::size_t bytes) {
-    // aligned_alloc wants a multiple of the alignment; a zero-byte tensor still gets a
-    // valid (one-line) buffer so data() is never null.
-    const std::size_t rounded = ((bytes + kAlignment - 1) / kAlignment) * kAlignment;
-    void* pointer = std::aligned_alloc(kAlignment, rounded == 0 ? kAlignment : rounded);
-    IGCAM_CHECK(pointer != nullptr, OutOfMemoryError, "out of memory: could not allocate ",
-                bytes, " bytes on the CPU");
-    return pointer;
-}
-
-void cpu_free(void* pointer) noexcept { std::free(pointer); }
 
 std::shared_ptr<Storage> Storage::allocate(std::size_t bytes, Device device) {
 #ifndef IGCAM_WITH_CUDA

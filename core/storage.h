@@ -45,7 +45,8 @@ void reset_peak_storage(Device device);
 // leaves part of its output unwritten is caught by the comparison that follows.
 void set_poison_new_storage(bool enabled);
 
-// The CPU allocator: 64-byte aligned, never returns null (throws OutOfMemoryError).
+// The CPU allocator (core/cpu_allocator.cpp): 64-byte aligned, never returns null (throws
+// OutOfMemoryError); large blocks are kept for reuse when freed.
 void* cpu_allocate(std::size_t bytes);
 void cpu_free(void* pointer) noexcept;
 

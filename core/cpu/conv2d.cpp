@@ -6,11 +6,18 @@
 #include "core/cpu/conv2d.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
+#include <string>
+#include <type_traits>
 #include <vector>
 
 #include "core/cpu/blas.h"
 #include "core/cpu/parallel.h"
+#include "core/error.h"
+#ifdef IGCAM_WITH_ONEDNN
+#include "core/cpu/conv2d_onednn.h"
+#endif
 
 namespace igcam::cpu {
 
@@ -18,6 +25,31 @@ namespace {
 
 // Column matrices are built for this many bytes' worth of images at a time.
 constexpr int64_t kColumnBudgetBytes = int64_t{48} << 20;
+
+// IGCAM_CPU_CONV: unset or "onednn" = oneDNN for float32 when built with it; "blas" =
+// im2col + BLAS for every dtype (for comparisons). Read once.
+struct ConvChoice {
+    bool onednn;
+    std::string why;  // for reports when oneDNN is not used
+};
+
+const ConvChoice& conv_choice() {
+    static const ConvChoice choice = [] {
+        const char* env = std::getenv("IGCAM_CPU_CONV");
+        const std::string asked = env != nullptr ? env : "";
+        IGCAM_CHECK(asked.empty() || asked == "blas" || asked == "onednn", ValueError,
+                    "IGCAM_CPU_CONV must be 'blas' or 'onednn', got '", asked, "'");
+#ifdef IGCAM_WITH_ONEDNN
+        if (asked == "blas") return ConvChoice{false, "IGCAM_CPU_CONV=blas"};
+        return ConvChoice{true, ""};
+#else
+        IGCAM_CHECK(asked != "onednn", ValueError,
+                    "IGCAM_CPU_CONV=onednn, but this build has no oneDNN (Debian package libdnnl-dev)");
+        return ConvChoice{false, "built without oneDNN"};
+#endif
+    }();
+    return choice;
+}
 
 int64_t spatial_out(const Conv2dGeometry& g) { return g.out_h * g.out_w; }
 int64_t patch_size(const Conv2dGeometry& g) { return g.in_channels * g.kernel_h * g.kernel_w; }
@@ -124,6 +156,11 @@ void add_bias(T* y_image, const T* bias, const Conv2dGeometry& g) {
 
 template <typename T>
 void conv2d_forward(T* y, const T* x, const T* weight, const T* bias, const Conv2dGeometry& g) {
+#ifdef IGCAM_WITH_ONEDNN
+    if constexpr (std::is_same_v<T, float>) {
+        if (conv_choice().onednn) return onednn::conv2d_forward(y, x, weight, bias, g);
+    }
+#endif
     const int64_t p = spatial_out(g), k = patch_size(g);
     const int64_t x_image = g.in_channels * g.in_h * g.in_w, y_image = g.out_channels * p;
     if (is_pointwise(g)) {
@@ -156,6 +193,11 @@ void conv2d_forward(T* y, const T* x, const T* weight, const T* bias, const Conv
 
 template <typename T>
 void conv2d_backward_data(T* grad_x, const T* grad_y, const T* weight, const Conv2dGeometry& g) {
+#ifdef IGCAM_WITH_ONEDNN
+    if constexpr (std::is_same_v<T, float>) {
+        if (conv_choice().onednn) return onednn::conv2d_backward_data(grad_x, grad_y, weight, g);
+    }
+#endif
     const int64_t p = spatial_out(g), k = patch_size(g);
     const int64_t x_image = g.in_channels * g.in_h * g.in_w, y_image = g.out_channels * p;
     if (is_pointwise(g)) {
@@ -191,6 +233,11 @@ void conv2d_backward_weight(T* grad_weight, const T* grad_y, const T* x, const C
         std::fill(grad_weight, grad_weight + g.out_channels * k, T(0));
         return;
     }
+#ifdef IGCAM_WITH_ONEDNN
+    if constexpr (std::is_same_v<T, float>) {
+        if (conv_choice().onednn) return onednn::conv2d_backward_weight(grad_weight, grad_y, x, g);
+    }
+#endif
     if (is_pointwise(g)) {
         // grad_weight (O, C) += grad_y_n (O, HW) x x_n^T (HW, C)
         for (int64_t n = 0; n < g.batch; ++n)
@@ -229,6 +276,14 @@ void conv2d_backward_bias(T* grad_bias, const T* grad_y, const Conv2dGeometry& g
             grad_bias[o] = static_cast<T>(sum);
         }
     });
+}
+
+std::string conv2d_f32_path() {
+    const ConvChoice& choice = conv_choice();
+#ifdef IGCAM_WITH_ONEDNN
+    if (choice.onednn) return onednn::version();
+#endif
+    return detail::concat("im2col + ", blas_name(), " (", choice.why, ")");
 }
 
 #define IGCAM_INSTANTIATE_CONV2D(T)                                                          \

@@ -1,6 +1,10 @@
 // CPU convolution (cross-correlation) as im2col + GEMM; 1x1 stride-1 unpadded convolutions
-// go straight to GEMM. Tensors are contiguous NCHW; sizes come from Conv2dGeometry g.
+// go straight to GEMM. Float32 goes to oneDNN instead when the build has it
+// (core/cpu/conv2d_onednn.h), unless IGCAM_CPU_CONV=blas. Float64 (audits, gradchecks) is
+// always im2col + BLAS. Tensors are contiguous NCHW; sizes come from Conv2dGeometry g.
 #pragma once
+
+#include <string>
 
 #include "core/op_params.h"
 
@@ -25,5 +29,10 @@ void conv2d_backward_weight(T* grad_weight, const T* grad_y, const T* x, const C
 // grad_bias (out_channels) = sum of grad_y over batch and space. Assigns grad_bias.
 template <typename T>
 void conv2d_backward_bias(T* grad_bias, const T* grad_y, const Conv2dGeometry& g);
+
+// Which implementation float32 convolutions use, for reports: "oneDNN 2.6.3" or
+// "im2col + OpenBLAS (...why...)". Throws ValueError when IGCAM_CPU_CONV is not blas or onednn,
+// or asks for onednn in a build without it.
+std::string conv2d_f32_path();
 
 }  // namespace igcam::cpu

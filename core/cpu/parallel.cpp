@@ -8,6 +8,10 @@
 #include <thread>
 #include <vector>
 
+#ifdef IGCAM_PARALLEL_OPENMP
+#include <omp.h>
+#endif
+
 namespace igcam::cpu {
 
 namespace {
@@ -22,6 +26,7 @@ int configured_threads() {
     return std::max(1u, std::thread::hardware_concurrency());
 }
 
+#ifndef IGCAM_PARALLEL_OPENMP
 // A pool of (threads - 1) workers; the caller runs the first range itself.
 class ThreadPool {
 public:
@@ -100,10 +105,18 @@ ThreadPool& pool() {
     static ThreadPool instance(configured_threads());
     return instance;
 }
+#endif
 
 }  // namespace
 
-int num_threads() { return pool().size(); }
+int num_threads() {
+#ifdef IGCAM_PARALLEL_OPENMP
+    static const int threads = configured_threads();
+    return threads;
+#else
+    return pool().size();
+#endif
+}
 
 void parallel_for(int64_t count, int64_t min_per_thread,
                   const std::function<void(int64_t, int64_t)>& body) {
@@ -115,11 +128,32 @@ void parallel_for(int64_t count, int64_t min_per_thread,
         return;
     }
     const int parts = static_cast<int>(max_parts);
-    pool().run(parts, [&](int part) {
+    auto run_part = [&](int part) {
         const int64_t begin = count * part / parts;
         const int64_t end = count * (part + 1) / parts;
         if (begin < end) body(begin, end);
-    });
+    };
+#ifdef IGCAM_PARALLEL_OPENMP
+    std::exception_ptr error;
+    std::mutex error_mutex;
+#pragma omp parallel num_threads(parts)
+    {
+        inside_parallel_region = true;
+        // The team may be smaller than asked for; its threads then share the parts.
+        for (int part = omp_get_thread_num(); part < parts; part += omp_get_num_threads()) {
+            try {
+                run_part(part);
+            } catch (...) {  // an exception must not leave an OpenMP region
+                std::lock_guard<std::mutex> lock(error_mutex);
+                if (!error) error = std::current_exception();
+            }
+        }
+        inside_parallel_region = false;
+    }
+    if (error) std::rethrow_exception(error);
+#else
+    pool().run(parts, run_part);
+#endif
 }
 
 }  // namespace igcam::cpu

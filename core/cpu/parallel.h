@@ -2,6 +2,12 @@
 // pool (one thread per core, or IGCAM_NUM_THREADS). Nested calls run inline, so kernels
 // can call it freely. Workers sleep on a condition variable, never spin, so they do not
 // steal cores from OpenBLAS between our loops.
+//
+// With oneDNN built on OpenMP (IGCAM_PARALLEL_OPENMP), the ranges run on OpenMP's team
+// instead, the same threads that run oneDNN's convolutions: libgomp's threads spin for a
+// while after each parallel region (GOMP_SPINCOUNT), and a second pool beside them got
+// only part of the cores (on 2 cores ResNet-50's batch-norm, ReLU and pooling ran at
+// about half speed right after each convolution).
 #pragma once
 
 #include <cstdint>

@@ -1,8 +1,14 @@
-// The im2col + BLAS convolution against a naive direct-loop convolution written here, in
-// float64 on random shapes (batch > 1, strides, asymmetric padding, 1x1 pointwise, kernels
-// as large as the padded input). Forward, backward-data, backward-weight and backward-bias.
+// The CPU convolutions against a naive direct-loop convolution written here, on random
+// shapes (batch > 1, strides, asymmetric padding, 1x1 pointwise, kernels as large as the
+// padded input): im2col + BLAS in float64, and the float32 path (oneDNN when the build has
+// it) with blocked-layout channel counts added. Forward, backward-data, backward-weight and
+// backward-bias.
+#include <cmath>
+#include <cstdlib>
+#include <string>
 #include <vector>
 
+#include "core/cpu/conv2d.h"
 #include "core/ops.h"
 #include "core/random.h"
 #include "tests/test_util.h"
@@ -69,6 +75,33 @@ std::vector<Case> cases() {
     };
 }
 
+// The direct-loop results for one case, in float64, from inputs x, w, b, dy (any dtype).
+struct Reference {
+    Tensor y, dx, dw, db;
+};
+
+Reference direct_loop(const Case& k, const Tensor& x, const Tensor& w, const Tensor& b, const Tensor& dy) {
+    const Naive naive(k);
+    const std::vector<double> xv = x.to_vector(), wv = w.to_vector(), bv = b.to_vector(), dyv = dy.to_vector();
+    std::vector<double> y(static_cast<std::size_t>(naive.y_shape().numel()));
+    std::vector<double> dx(xv.size(), 0.0), dw(wv.size(), 0.0), db(bv.size(), 0.0);
+    naive.each_tap([&](int64_t xi, int64_t wi, int64_t yi) {
+        y[yi] += xv[xi] * wv[wi];
+        dx[xi] += dyv[yi] * wv[wi];
+        dw[wi] += dyv[yi] * xv[xi];
+    });
+    const int64_t spatial = naive.oh * naive.ow;
+    for (std::size_t i = 0; i < y.size(); ++i) {
+        const int64_t o = (static_cast<int64_t>(i) / spatial) % k.o;
+        y[i] += bv[o];
+        db[o] += dyv[i];
+    }
+    return {from(naive.y_shape(), y), from(x.shape(), dx), from(w.shape(), dw), from(b.shape(), db)};
+}
+
+// Relative error of a result of any dtype against the float64 reference.
+double error(const Tensor& got, const Tensor& ref) { return test::relative_error(got.to(DType::F64), ref); }
+
 }  // namespace
 
 TEST_CASE("conv2d: im2col + BLAS agrees with a direct-loop convolution (f64, <= 1e-12 relative)") {
@@ -80,27 +113,62 @@ TEST_CASE("conv2d: im2col + BLAS agrees with a direct-loop convolution (f64, <= 
         const Tensor w = random_uniform(Shape{k.o, k.c, k.kh, k.kw}, -1, 1, ++seed, DType::F64);
         const Tensor b = random_uniform(Shape{k.o}, -1, 1, ++seed, DType::F64);
         const Tensor dy = random_uniform(naive.y_shape(), -1, 1, ++seed, DType::F64);
-        const std::vector<double> xv = x.to_vector(), wv = w.to_vector(), bv = b.to_vector(), dyv = dy.to_vector();
-
-        std::vector<double> y(static_cast<std::size_t>(naive.y_shape().numel()));
-        std::vector<double> dx(xv.size(), 0.0), dw(wv.size(), 0.0), db(bv.size(), 0.0);
-        naive.each_tap([&](int64_t xi, int64_t wi, int64_t yi) {
-            y[yi] += xv[xi] * wv[wi];
-            dx[xi] += dyv[yi] * wv[wi];
-            dw[wi] += dyv[yi] * xv[xi];
-        });
-        const int64_t spatial = naive.oh * naive.ow;
-        for (std::size_t i = 0; i < y.size(); ++i) {
-            const int64_t o = (static_cast<int64_t>(i) / spatial) % k.o;
-            y[i] += bv[o];
-            db[o] += dyv[i];
-        }
+        const Reference ref = direct_loop(k, x, w, b, dy);
 
         CHECK(ops::conv2d_output_shape(x.shape(), w.shape(), k.p) == naive.y_shape());
-        CHECK(test::relative_error(ops::conv2d_forward(x, w, b, k.p), from(naive.y_shape(), y)) <= 1e-12);
-        CHECK(test::relative_error(ops::conv2d_backward_data(dy, w, x.shape(), k.p), from(x.shape(), dx)) <= 1e-12);
-        CHECK(test::relative_error(ops::conv2d_backward_weight(dy, x, w.shape(), k.p), from(w.shape(), dw)) <= 1e-12);
-        CHECK(test::relative_error(ops::conv2d_backward_bias(dy), from(b.shape(), db)) <= 1e-12);
+        CHECK(test::relative_error(ops::conv2d_forward(x, w, b, k.p), ref.y) <= 1e-12);
+        CHECK(test::relative_error(ops::conv2d_backward_data(dy, w, x.shape(), k.p), ref.dx) <= 1e-12);
+        CHECK(test::relative_error(ops::conv2d_backward_weight(dy, x, w.shape(), k.p), ref.dw) <= 1e-12);
+        CHECK(test::relative_error(ops::conv2d_backward_bias(dy), ref.db) <= 1e-12);
+    }
+}
+
+TEST_CASE("conv2d: the float32 path (oneDNN when built) agrees with a direct-loop convolution") {
+    const std::string path = cpu::conv2d_f32_path();
+    MESSAGE("float32 convolution: ", path);
+#ifdef IGCAM_TEST_ONEDNN
+    // A build with oneDNN must use it unless IGCAM_CPU_CONV=blas asks otherwise.
+    const char* env = std::getenv("IGCAM_CPU_CONV");
+    if (env == nullptr || std::string(env) != "blas") CHECK(path.rfind("oneDNN", 0) == 0);
+#endif
+    std::vector<Case> all = cases();
+    // Channel counts that are multiples of oneDNN's channel block (8 or 16), so the blocked
+    // layouts and their reorders run too, not only the plain-layout kernels.
+    all.push_back({2, 16, 9, 8, 32, 3, 3, params(2, 2, 0, 1, 1, 0)});   // stride 2, asymmetric padding
+    all.push_back({3, 32, 6, 5, 16, 1, 1, params(1, 1, 0, 0, 0, 0)});   // 1x1, batch 3
+    all.push_back({2, 16, 7, 7, 16, 1, 1, params(2, 2, 0, 0, 0, 0)});   // 1x1 stride 2 (ResNet downsample)
+    all.push_back({1, 3, 17, 17, 16, 7, 7, params(2, 2, 3, 3, 3, 3)});  // stem: 3 channels in, blocked out
+    uint64_t seed = 500;
+    for (const Case& k : all) {
+        CAPTURE(k.n); CAPTURE(k.c); CAPTURE(k.h); CAPTURE(k.w); CAPTURE(k.o); CAPTURE(k.kh); CAPTURE(k.kw);
+        const Naive naive(k);
+        const Tensor x = random_uniform(Shape{k.n, k.c, k.h, k.w}, -1, 1, ++seed);
+        const Tensor w = random_uniform(Shape{k.o, k.c, k.kh, k.kw}, -1, 1, ++seed);
+        const Tensor b = random_uniform(Shape{k.o}, -1, 1, ++seed);
+        const Tensor dy = random_uniform(naive.y_shape(), -1, 1, ++seed);
+        // The reference sums the same float32 values exactly (in float64).
+        const Reference ref = direct_loop(k, x, w, b, dy);
+        // NOTE: why sqrt(K). Each result is a sum of K float32 products of terms in [-1, 1];
+        // rounding errors add up like a random walk, so the absolute error grows about as
+        // sqrt(K) * (size of the partial sums) * 2^-24, while the largest result, which
+        // relative_error divides by, grows like sqrt(K) too: the ratio is a small constant
+        // times sqrt(K) * 2^-24. Measured on these cases (oneDNN's plain and blocked kernels,
+        // and im2col + OpenBLAS): at most 0.75 * sqrt(K) * 2^-24; 2 leaves room for other
+        // kernels' summation orders. A wrong tap or a dropped row is off by about 1/sqrt(K).
+        auto tolerance = [](int64_t terms) { return 2.0 * std::sqrt(static_cast<double>(terms)) * 0x1p-24; };
+        const int64_t k_forward = k.c * k.kh * k.kw;                  // per output: C * kh * kw
+        const int64_t k_data = k.o * k.kh * k.kw;                     // per input pixel: at most O * kh * kw
+        const int64_t k_weight = k.n * naive.oh * naive.ow;           // per weight: N * out_h * out_w
+        const int64_t k_bias = k_weight;
+        const Tensor y = ops::conv2d_forward(x, w, b, k.p);
+        REQUIRE(y.dtype() == DType::F32);
+        CHECK(error(y, ref.y) <= tolerance(k_forward));
+        // Without bias oneDNN runs a different primitive.
+        const Reference no_bias = direct_loop(k, x, w, Tensor::zeros(b.shape()), dy);
+        CHECK(error(ops::conv2d_forward(x, w, Tensor(), k.p), no_bias.y) <= tolerance(k_forward));
+        CHECK(error(ops::conv2d_backward_data(dy, w, x.shape(), k.p), ref.dx) <= tolerance(k_data));
+        CHECK(error(ops::conv2d_backward_weight(dy, x, w.shape(), k.p), ref.dw) <= tolerance(k_weight));
+        CHECK(error(ops::conv2d_backward_bias(dy), ref.db) <= tolerance(k_bias));
     }
 }
 

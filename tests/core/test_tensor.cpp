@@ -1,5 +1,7 @@
-// Tensor: construction, views sharing storage, clone, dtype conversion, devices, shapes.
+// Tensor: construction, views sharing storage, clone, dtype conversion, devices, shapes;
+// the CPU allocator under it.
 #include "core/random.h"
+#include "core/storage.h"
 #include "core/tensor.h"
 #include "tests/test_util.h"
 
@@ -46,10 +48,27 @@ TEST_CASE("tensor: dtype conversion and typed access") {
 }
 
 TEST_CASE("tensor: CPU buffers are 64-byte aligned") {
-    for (int64_t n : {1, 3, 17, 1000}) {
+    for (int64_t n : {1, 3, 17, 1000, 100000, 1000003}) {  // small, and large (cached) blocks
         const Tensor t = Tensor::zeros(Shape{n});
         CHECK(reinterpret_cast<std::uintptr_t>(t.raw_data()) % 64 == 0);
     }
+}
+
+TEST_CASE("cpu allocator: a freed large block serves the next request of its size class") {
+    // 4 MiB - 1000 bytes rounds up to the class of 4 MiB (classes between 2 and 4 MiB are
+    // 256 KiB apart).
+    void* first = cpu_allocate(std::size_t{4} << 20);
+    cpu_free(first);
+    void* second = cpu_allocate((std::size_t{4} << 20) - 1000);
+    CHECK(second == first);
+    // Another class gets another block; both are writable end to end.
+    void* third = cpu_allocate(std::size_t{6} << 20);
+    CHECK(third != second);
+    static_cast<char*>(second)[(std::size_t{4} << 20) - 1001] = 1;
+    static_cast<char*>(third)[(std::size_t{6} << 20) - 1] = 1;
+    cpu_free(second);
+    cpu_free(third);
+    cpu_free(nullptr);  // a no-op, like free()
 }
 
 TEST_CASE("tensor: devices parse and CUDA tensors are refused until the backend exists") {

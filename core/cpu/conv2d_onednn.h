@@ -1,0 +1,32 @@
+// Float32 convolutions through oneDNN, built only when CMake found it (IGCAM_WITH_ONEDNN).
+// Same contracts as core/cpu/conv2d.h, which calls these for float32 unless
+// IGCAM_CPU_CONV=blas. Primitives are created once per geometry and cached; oneDNN runs on
+// igcam's thread count (cpu::num_threads()).
+#pragma once
+
+#include <string>
+
+#include "core/op_params.h"
+
+namespace igcam::cpu::onednn {
+
+// "oneDNN 2.6.3": the library loaded at run time.
+std::string version();
+
+// y (batch, out_channels, out_h, out_w) = conv(x (batch, in_channels, in_h, in_w),
+// weight (out_channels, in_channels, kernel_h, kernel_w)) + bias (out_channels), or no bias
+// when bias is null. Assigns y.
+void conv2d_forward(float* y, const float* x, const float* weight, const float* bias,
+                    const Conv2dGeometry& g);
+
+// grad_x (batch, in_channels, in_h, in_w) from grad_y (batch, out_channels, out_h, out_w).
+// Assigns grad_x.
+void conv2d_backward_data(float* grad_x, const float* grad_y, const float* weight,
+                          const Conv2dGeometry& g);
+
+// grad_weight (out_channels, in_channels, kernel_h, kernel_w), summed over the batch.
+// Assigns grad_weight.
+void conv2d_backward_weight(float* grad_weight, const float* grad_y, const float* x,
+                            const Conv2dGeometry& g);
+
+}  // namespace igcam::cpu::onednn
