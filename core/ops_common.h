@@ -23,6 +23,12 @@ void check_shape(const char* op, const Tensor& t, const char* name, const Shape&
 // A size argument (kernel, stride, output size) must be >= minimum.
 void check_at_least(const char* op, const char* name, int64_t value, int64_t minimum);
 
+// batch_norm_forward's per-channel map y = x * scale + shift for x's dtype and device:
+// scale = gamma / sqrt(var + eps), shift = beta - mean * scale, formed in double. Checks the
+// vectors against x (N, C, ...) and eps; throws ValueError on a negative variance.
+void batch_norm_affine(const char* op, const Tensor& x, const Tensor& gamma, const Tensor& beta,
+                       const Tensor& mean, const Tensor& var, double eps, Tensor& scale, Tensor& shift);
+
 // Calls body(T{}) with T = float or double matching `like`'s dtype, after checking that the
 // tensor's device has a backend for this op.
 template <typename Body>
