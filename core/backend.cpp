@@ -5,7 +5,7 @@
 #include <string>
 
 #include "core/cpu/blas.h"
-#include "core/cpu/conv2d.h"
+#include "core/cpu/f32_path.h"
 #include "core/cpu/parallel.h"
 #include "core/error.h"
 #ifdef IGCAM_WITH_CUDA
@@ -18,7 +18,7 @@ namespace igcam {
 namespace {
 bool tf32_flag = false;
 
-bool forced_cpu() {
+[[maybe_unused]] bool forced_cpu() {  // used by CUDA builds only
     const char* env = std::getenv("IGCAM_DEVICE");
     return env != nullptr && std::string(env) == "cpu";
 }
@@ -87,8 +87,8 @@ std::string device_description(Device device) {
 std::string blas_version() { return cpu::blas_config(); }
 
 std::string backend_summary() {
-    std::string text = detail::concat("cpu: ", cpu::blas_name(), ", ", cpu::num_threads(), " threads, conv f32: ",
-                                     cpu::conv2d_f32_path(), "; ");
+    std::string text = detail::concat("cpu: ", cpu::num_threads(), " threads; conv + GEMM f32: ", cpu::f32_path_name(),
+                                      ", f64: ", cpu::blas_name(), "; ");
 #ifdef IGCAM_WITH_CUDA
     text += "cuda: built (" + cuda::describe_runtime() + ")";
     if (forced_cpu()) text += ", disabled by IGCAM_DEVICE=cpu";

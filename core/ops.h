@@ -42,6 +42,27 @@ Tensor conv2d_backward_weight(const Tensor& grad_y, const Tensor& x, const Shape
 // grad_y (N, O, out_h, out_w) -> grad_bias (O).
 Tensor conv2d_backward_bias(const Tensor& grad_y);
 
+// An inference batch norm's constants, as batch_norm_forward takes them: (C) each, eps > 0.
+struct BatchNormConstants {
+    Tensor gamma, beta, mean, var;
+    double eps = 1e-5;
+};
+// What follows a convolution in a fused forward (conv2d_fused_forward), in this order.
+struct ConvFusion {
+    const BatchNormConstants* bn = nullptr;  // an inference batch norm, or none
+    Tensor residual;                         // added after it: (N, O, out_h, out_w), or undefined
+    bool relu = false;                       // a ReLU last
+};
+// For forward passes that record no graph (it has no backward): a convolution and what
+// follows it in a network, as the layers compute them one after the other:
+//   y = relu?(batch_norm?(conv2d_forward(x, weight, bias)) + residual?)
+// Float32 on the CPU with oneDNN runs it as one primitive: the batch norm folded into the
+// weights and bias, the residual and the ReLU applied before the result is stored (one
+// pass over memory instead of four; equal up to float rounding). Elsewhere it is the ops
+// one by one.
+Tensor conv2d_fused_forward(const Tensor& x, const Tensor& weight, const Tensor& bias, const ConvFusion& fusion,
+                            const Conv2dParams& params);
+
 // ---- fully connected ---------------------------------------------------------------
 // x (N, in), weight (out, in), bias (out) or undefined -> y (N, out) = x weight^T + bias.
 Tensor linear_forward(const Tensor& x, const Tensor& weight, const Tensor& bias);

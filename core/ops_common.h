@@ -46,6 +46,13 @@ void check_at_least(const char* op, const char* name, int64_t value, int64_t min
 
 [[noreturn]] void no_cuda_backend();
 
+// batch_norm_forward's per-channel map y = x * scale + shift for x's dtype and device:
+// scale = gamma / sqrt(var + eps), shift = beta - mean * scale, formed in double. Checks the
+// vectors against x (N, C, ...) and eps; throws ValueError on a negative variance (on the
+// CPU; a GPU folds on the device, where a negative variance gives NaN).
+void batch_norm_affine(const char* op, const Tensor& x, const Tensor& gamma, const Tensor& beta,
+                       const Tensor& mean, const Tensor& var, double eps, Tensor& scale, Tensor& shift);
+
 // Calls body(T{}) with T = float or double matching `like`'s dtype. The body picks the
 // backend with IGCAM_KERNEL.
 template <typename Body>

@@ -2,6 +2,7 @@
 #include <limits>
 
 #include "core/cpu/conv2d.h"
+#include "core/cpu/f32_path.h"
 #include "core/cpu/linear.h"
 #include "core/ops.h"
 #include "core/ops_common.h"
@@ -141,6 +142,42 @@ Tensor conv2d_backward_bias(const Tensor& grad_y) {
         IGCAM_KERNEL(grad_y, conv2d_backward_bias<T>, grad_bias.data<T>(), grad_y.data<T>(), g);
     });
     return grad_bias;
+}
+
+Tensor conv2d_fused_forward(const Tensor& x, const Tensor& weight, const Tensor& bias, const ConvFusion& fusion,
+                            const Conv2dParams& params) {
+    const char* op = "conv2d_fused_forward";
+    const BatchNormConstants* bn = fusion.bn;
+    if (!(x.device().is_cpu() && x.dtype() == DType::F32 && cpu::f32_uses_onednn())) {
+        // The same ops one by one (float64 stays the specification).
+        Tensor y = conv2d_forward(x, weight, bias, params);
+        if (bn != nullptr) y = batch_norm_forward(y, bn->gamma, bn->beta, bn->mean, bn->var, bn->eps);
+        if (fusion.residual.defined()) y = add(y, fusion.residual);
+        return fusion.relu ? relu_forward(y) : y;
+    }
+    check_rank(op, x, "x", 4, "(N, C, H, W)");
+    check_rank(op, weight, "weight", 4, "(out_channels, in_channels, kh, kw)");
+    check_same_kind(op, x, "x", weight, "weight");
+    const Conv2dGeometry g = conv_geometry(op, x.shape(), weight.shape(), params);
+    if (bias.defined()) {
+        check_same_kind(op, x, "x", bias, "bias");
+        check_shape(op, bias, "bias", Shape{g.out_channels});
+    }
+    if (fusion.residual.defined()) {
+        check_same_kind(op, x, "x", fusion.residual, "residual");
+        check_shape(op, fusion.residual, "residual", output_shape(g));
+    }
+    Tensor y = Tensor::empty(output_shape(g), x.dtype(), x.device());
+    Tensor scale, shift;
+    if (bn != nullptr) detail::batch_norm_affine(op, y, bn->gamma, bn->beta, bn->mean, bn->var, bn->eps, scale, shift);
+    cpu::ConvEpilogue epilogue;
+    epilogue.scale = bn != nullptr ? scale.data<float>() : nullptr;
+    epilogue.shift = bn != nullptr ? shift.data<float>() : nullptr;
+    epilogue.residual = fusion.residual.defined() ? fusion.residual.data<float>() : nullptr;
+    epilogue.relu = fusion.relu;
+    cpu::conv2d_fused_forward_f32(y.data<float>(), x.data<float>(), weight.data<float>(),
+                                  bias.defined() ? bias.data<float>() : nullptr, epilogue, g);
+    return y;
 }
 
 // ---- linear ---------------------------------------------------------------------------

@@ -190,30 +190,9 @@ Tensor batch_norm_forward(const Tensor& x, const Tensor& gamma, const Tensor& be
                           const Tensor& mean, const Tensor& var, double eps) {
     const char* op = "batch_norm_forward";
     check_batch_norm_input(op, x);
-    check_batch_norm_vector(op, x, gamma, "gamma");
-    check_batch_norm_vector(op, x, beta, "beta");
-    check_batch_norm_vector(op, x, mean, "mean");
-    check_batch_norm_vector(op, x, var, "var");
-    if (x.device().is_cuda()) {
-        check_eps(op, eps);
-        // Folded on the device: no host round trip per layer.
-        const Shape channels{x.dim(1)};
-        Tensor scale = Tensor::empty(channels, x.dtype(), x.device());
-        Tensor shift = Tensor::empty(channels, x.dtype(), x.device());
-        dispatch(op, x, [&](auto zero) {
-            using T = decltype(zero);
-            IGCAM_CUDA_KERNEL(batch_norm_fold<T>(x.device().index, scale.data<T>(), shift.data<T>(), gamma.data<T>(),
-                                                 beta.data<T>(), mean.data<T>(), var.data<T>(), eps, x.dim(1)));
-        });
-        return channel_affine(op, x, scale, shift);
-    }
-    const std::vector<double> scale = batch_norm_scale(op, gamma, var, eps);
-    const std::vector<double> b = beta.to_vector(), m = mean.to_vector();
-    std::vector<double> shift(scale.size());
-    for (std::size_t c = 0; c < scale.size(); ++c) shift[c] = b[c] - m[c] * scale[c];
-    const Shape channels{x.dim(1)};
-    return channel_affine(op, x, Tensor::from_values(channels, scale, x.dtype()),
-                          Tensor::from_values(channels, shift, x.dtype()));
+    Tensor scale, shift;
+    detail::batch_norm_affine(op, x, gamma, beta, mean, var, eps, scale, shift);
+    return channel_affine(op, x, scale, shift);
 }
 
 Tensor batch_norm_backward_input(const Tensor& grad_y, const Tensor& gamma, const Tensor& var,
@@ -235,6 +214,34 @@ Tensor batch_norm_backward_input(const Tensor& grad_y, const Tensor& gamma, cons
     const std::vector<double> scale = batch_norm_scale(op, gamma, var, eps);
     return channel_affine(op, grad_y, Tensor::from_values(Shape{grad_y.dim(1)}, scale, grad_y.dtype()),
                           Tensor());
+}
+
+void detail::batch_norm_affine(const char* op, const Tensor& x, const Tensor& gamma, const Tensor& beta,
+                               const Tensor& mean, const Tensor& var, double eps, Tensor& scale, Tensor& shift) {
+    check_batch_norm_vector(op, x, gamma, "gamma");
+    check_batch_norm_vector(op, x, beta, "beta");
+    check_batch_norm_vector(op, x, mean, "mean");
+    check_batch_norm_vector(op, x, var, "var");
+    if (x.device().is_cuda()) {
+        check_eps(op, eps);
+        // Folded on the device: no host round trip per layer.
+        const Shape channels{x.dim(1)};
+        scale = Tensor::empty(channels, x.dtype(), x.device());
+        shift = Tensor::empty(channels, x.dtype(), x.device());
+        dispatch(op, x, [&](auto zero) {
+            using T = decltype(zero);
+            IGCAM_CUDA_KERNEL(batch_norm_fold<T>(x.device().index, scale.data<T>(), shift.data<T>(), gamma.data<T>(),
+                                                 beta.data<T>(), mean.data<T>(), var.data<T>(), eps, x.dim(1)));
+        });
+        return;
+    }
+    const std::vector<double> s = batch_norm_scale(op, gamma, var, eps);
+    const std::vector<double> b = beta.to_vector(), m = mean.to_vector();
+    std::vector<double> t(s.size());
+    for (std::size_t c = 0; c < s.size(); ++c) t[c] = b[c] - m[c] * s[c];
+    const Shape channels{x.dim(1)};
+    scale = Tensor::from_values(channels, s, x.dtype());
+    shift = Tensor::from_values(channels, t, x.dtype());
 }
 
 // ---- elementwise ------------------------------------------------------------------------

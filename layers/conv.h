@@ -15,6 +15,8 @@ public:
     int64_t out_channels() const { return out_channels_; }
     int64_t kernel() const { return kernel_; }
     const Conv2dParams& params() const { return params_; }
+    const Tensor& weight() const { return value(0); }
+    Tensor bias() const { return has_bias_ ? value(1) : Tensor(); }  // undefined without bias
 
 protected:
     ag::Var forward(const ag::Var& x, ForwardContext& ctx) const override;

@@ -34,6 +34,11 @@ public:
     // Called after each module's forward: applies the transform, records, returns the output.
     ag::Var after(const Module& module, ag::Var output);
 
+    // True when the output of module `name` is kept or transformed: it must then exist as
+    // such (an inference fusion may not skip over it).
+    bool observes(const std::string& name) const {
+        return keep_all_ || keep_.count(name) > 0 || transforms_.count(name) > 0;
+    }
     bool has_output(const std::string& name) const { return outputs_.count(name) > 0; }
     // The kept output of module `name`; throws ValueError when it was not kept or never ran.
     const ag::Var& output(const std::string& name) const;

@@ -1,6 +1,7 @@
 #include "layers/residual.h"
 
 #include "autograd/functions.h"
+#include "layers/fused.h"
 
 namespace igcam::nn {
 
@@ -23,11 +24,12 @@ BasicBlock::BasicBlock(int64_t in_channels, int64_t planes, int64_t stride, cons
     if (downsample_) add_child("downsample", downsample_);
 }
 
+// NOTE: the shortcut runs first so that the last convolution can add it and apply the ReLU
+// as it stores its result (layers/fused.h); the values do not depend on the order.
 ag::Var BasicBlock::forward(const ag::Var& x, ForwardContext& ctx) const {
-    ag::Var out = (*relu_)((*bn1_)((*conv1_)(x, ctx), ctx), ctx);
-    out = (*bn2_)((*conv2_)(out, ctx), ctx);
     const ag::Var shortcut = downsample_ ? (*downsample_)(x, ctx) : x;
-    return (*relu_)(ag::add(out, shortcut), ctx);
+    const ag::Var out = conv_fused(*conv1_, {bn1_.get(), {}, relu_.get()}, x, ctx);
+    return conv_fused(*conv2_, {bn2_.get(), shortcut, relu_.get()}, out, ctx);
 }
 
 Bottleneck::Bottleneck(int64_t in_channels, int64_t planes, int64_t stride, const BlockOptions& o) {
@@ -45,11 +47,10 @@ Bottleneck::Bottleneck(int64_t in_channels, int64_t planes, int64_t stride, cons
 }
 
 ag::Var Bottleneck::forward(const ag::Var& x, ForwardContext& ctx) const {
-    ag::Var out = (*relu_)((*bn1_)((*conv1_)(x, ctx), ctx), ctx);
-    out = (*relu_)((*bn2_)((*conv2_)(out, ctx), ctx), ctx);
-    out = (*bn3_)((*conv3_)(out, ctx), ctx);
     const ag::Var shortcut = downsample_ ? (*downsample_)(x, ctx) : x;
-    return (*relu_)(ag::add(out, shortcut), ctx);
+    ag::Var out = conv_fused(*conv1_, {bn1_.get(), {}, relu_.get()}, x, ctx);
+    out = conv_fused(*conv2_, {bn2_.get(), {}, relu_.get()}, out, ctx);
+    return conv_fused(*conv3_, {bn3_.get(), shortcut, relu_.get()}, out, ctx);
 }
 
 }  // namespace igcam::nn

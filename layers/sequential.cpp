@@ -1,16 +1,17 @@
 #include "layers/sequential.h"
 
 #include "core/error.h"
+#include "layers/fused.h"
 
 namespace igcam::nn {
 
 ag::Var Sequential::forward(const ag::Var& x, ForwardContext& ctx) const {
-    ag::Var y = x;
+    std::vector<const Module*> modules;
     for (const auto& [local, child] : children()) {
         (void)local;
-        y = (*child)(y, ctx);
+        modules.push_back(child.get());
     }
-    return y;
+    return run_in_order(modules, x, ctx);
 }
 
 ag::Var Sequential::forward_from(const std::string& name, const ag::Var& value, ForwardContext& ctx) const {

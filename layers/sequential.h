@@ -1,4 +1,5 @@
-// Sequential: children named "0", "1", ... run in order (torch.nn.Sequential).
+// Sequential: children named "0", "1", ... run in order (torch.nn.Sequential); a
+// Conv2d -> BatchNorm2d -> ReLU run among them may run fused (layers/fused.h).
 #pragma once
 
 #include "layers/module.h"

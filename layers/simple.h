@@ -3,6 +3,7 @@
 #pragma once
 
 #include "core/op_params.h"
+#include "core/ops.h"
 #include "layers/module.h"
 
 namespace igcam::nn {
@@ -13,6 +14,8 @@ public:
     BatchNorm2d(int64_t channels, double eps);
     std::string type() const override { return "BatchNorm2d"; }
     double eps() const { return eps_; }
+    // gamma, beta, running mean and variance, eps: what ops::batch_norm_forward takes.
+    ops::BatchNormConstants constants() const { return {value(0), value(1), value(2), value(3), eps_}; }
 
 protected:
     ag::Var forward(const ag::Var& x, ForwardContext& ctx) const override;

@@ -2,6 +2,7 @@
 
 #include "autograd/functions.h"
 #include "core/error.h"
+#include "layers/fused.h"
 
 namespace igcam::models {
 
@@ -40,8 +41,9 @@ ag::Var ResNet::head(const ag::Var& features, nn::ForwardContext& ctx) const {
 }
 
 ag::Var ResNet::forward(const ag::Var& x, nn::ForwardContext& ctx) const {
-    ag::Var y = x;
-    for (const auto& m : stem_) y = (*m)(y, ctx);
+    std::vector<const nn::Module*> stem;
+    for (const auto& m : stem_) stem.push_back(m.get());
+    ag::Var y = nn::run_in_order(stem, x, ctx);
     for (const auto& m : stages_) y = (*m)(y, ctx);
     return head(y, ctx);
 }

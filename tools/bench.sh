@@ -1,26 +1,75 @@
 #!/usr/bin/env bash
-# CPU benchmark: igcam-bench and tools/bench_torch.py on the same weights and input size,
-# one table of method x {igcam, PyTorch, ratio} and the arithmetic floor of igcam's forward.
-#   tools/bench.sh WEIGHTS.h5 [--repeats N] [--methods forward,gradcam,gradcam++,igcam]
-# Needs a build (tools/build.sh) and Debian's python3 with python3-torch.
+# CPU benchmark: igcam (build/bin/igcam-bench) against PyTorch (tools/bench_torch.py) on the
+# same weights, input image and target class; prints one table (tools/bench_table.py) of
+# model x method with both times, their ratio, igcam's time against its arithmetic floor and
+# the peak memory growth of both.
+#
+#   tools/bench.sh [--models resnet50,vgg16] [--methods forward,gradcam,gradcam++,igcam,scorecam]
+#                  [--repeats 10] [--warmup 2] [--scorecam-repeats 3] [--threads 2]
+#                  [--dir build/bench] [--markdown]
+#
+# The weights are torchvision's architectures with random weights (seed 0), written by
+# tools/export_torchvision.py into --dir the first time; the input is one 224 x 224 image,
+# uniform in [-2, 2] (seed 0), saved as .npy and read by both sides; the class is 0.
+# Each (model, method) runs in a fresh process on each side, so its peak memory is its own.
+# Score-CAM runs thousands of forward passes per call (2,049 for ResNet-50), so it has its
+# own, smaller repeat count and no warm-up run. PyTorch runs with Debian's tcmalloc
+# preloaded, as PyTorch advises for the CPU. Needs a build (tools/build.sh) and the
+# packages of tools/install_deps.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-weights=${1:?usage: tools/bench.sh WEIGHTS.h5 [igcam-bench options]}
-shift
-ours=$(build/bin/igcam-bench --weights "$weights" "$@")
-theirs=$(/usr/bin/python3 tools/bench_torch.py --weights "$weights" "$@")
-/usr/bin/python3 - "$ours" "$theirs" <<'PY'
-import json, sys
-ours, theirs = json.loads(sys.argv[1]), json.loads(sys.argv[2])
-print(f"model {ours['model']}, layer {ours['layer']}, input {ours['size']}x{ours['size']}, batch 1")
-print(f"igcam: {ours['backend']}; PyTorch {theirs['tool']}, {theirs['threads']} threads")
-print(f"{'method':<12}{'igcam ms':>12}{'PyTorch ms':>12}{'ratio':>8}")
-for name, mine in ours["methods"].items():
-    other = theirs["methods"].get(name)
-    ratio = mine["median_ms"] / other["median_ms"] if other else float("nan")
-    note = f"  ({other['variant']})" if other and "variant" in other else ""
-    print(f"{name:<12}{mine['median_ms']:>12.1f}{other['median_ms'] if other else float('nan'):>12.1f}{ratio:>8.2f}{note}")
-floor = ours["forward_floor_ms"]
-print(f"forward: {ours['forward_gflop']:.2f} GFLOP at the measured {ours['gemm_gflops']:.0f} GFLOP/s GEMM rate = "
-      f"{floor:.1f} ms floor; igcam's forward is {ours['methods']['forward']['median_ms'] / floor:.2f}x the floor")
-PY
+
+models=resnet50,vgg16
+methods=forward,gradcam,gradcam++,igcam,scorecam
+repeats=10 warmup=2 scorecam_repeats=3 threads=2 dir=build/bench markdown=()
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --models) models=$2; shift 2 ;;
+    --methods) methods=$2; shift 2 ;;
+    --repeats) repeats=$2; shift 2 ;;
+    --warmup) warmup=$2; shift 2 ;;
+    --scorecam-repeats) scorecam_repeats=$2; shift 2 ;;
+    --threads) threads=$2; shift 2 ;;
+    --dir) dir=$2; shift 2 ;;
+    --markdown) markdown=(--markdown); shift ;;
+    *) echo "usage: tools/bench.sh [--models LIST] [--methods LIST] [--repeats N] [--warmup N]" \
+            "[--scorecam-repeats N] [--threads N] [--dir DIR] [--markdown]" >&2; exit 2 ;;
+  esac
+done
+
+python=/usr/bin/python3
+tcmalloc=/usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4
+[[ -x build/bin/igcam-bench ]] || { echo "bench.sh: build/bin/igcam-bench is missing: run tools/build.sh" >&2; exit 1; }
+[[ -e $tcmalloc ]] || { echo "bench.sh: $tcmalloc is missing: run tools/install_deps.sh" >&2; exit 1; }
+
+mkdir -p "$dir"
+run_dir="$dir/run-$(date +%Y%m%d-%H%M%S)"
+mkdir -p "$run_dir"
+input="$dir/input_224.npy"
+[[ -e $input ]] || "$python" -c "import numpy as np, sys; np.save(sys.argv[1], \
+np.random.default_rng(0).uniform(-2, 2, (1, 3, 224, 224)).astype(np.float32))" "$input"
+
+{
+  echo "date: $(date -u +%Y-%m-%d)"
+  echo "cpu: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores"
+  echo "os: Debian $(cat /etc/debian_version 2>/dev/null || echo '?'), $(uname -r)"
+  echo "threads: $threads per side"
+} > "$run_dir/machine.txt"
+
+for model in ${models//,/ }; do
+  weights="$dir/$model.h5"
+  [[ -e $weights ]] || "$python" tools/export_torchvision.py --arch "$model" --seed 0 --out "$weights" >&2
+  for method in ${methods//,/ }; do
+    r=$repeats w=$warmup peak=()
+    if [[ $method == scorecam ]]; then r=$scorecam_repeats w=0; fi
+    if [[ $method == forward ]]; then peak=(--peak); fi
+    common=(--weights "$weights" --input "$input" --class 0 --methods "$method" --repeats "$r" --warmup "$w")
+    IGCAM_NUM_THREADS=$threads OPENBLAS_NUM_THREADS=$threads \
+      build/bin/igcam-bench "${common[@]}" "${peak[@]}" > "$run_dir/$model.$method.igcam.json"
+    OMP_NUM_THREADS=$threads LD_PRELOAD=$tcmalloc \
+      "$python" tools/bench_torch.py "${common[@]}" --threads "$threads" > "$run_dir/$model.$method.torch.json"
+  done
+done
+
+"$python" tools/bench_table.py "${markdown[@]}" "$run_dir"
+echo "raw results: $run_dir"

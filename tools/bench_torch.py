@@ -1,20 +1,28 @@
 #!/usr/bin/python3
-"""PyTorch's side of the benchmark: the same weights (an igcam-torch-h5 file) and input size
-as igcam-bench, computed the way a good PyTorch user would: eval mode, torch.no_grad for
-the forward pass, a hook that cuts the graph at the target layer (so no parameter gradient
-and no backward below it), IG-CAM steps batched (the whole path at once and in chunks of
-10; the better is reported). Prints one JSON object like igcam-bench.
+"""PyTorch's side of the benchmark: the same weights (an igcam-torch-h5 file), input and
+class as igcam-bench, computed the way a good PyTorch user would: eval mode, parameters
+that do not require grad, torch.no_grad wherever no gradient is needed, a forward hook on
+the target layer that makes its output the leaf of the backward pass (so no parameter
+gradient and no backward below it), strict float32 (no TF32, highest matmul precision),
+IG-CAM steps and Score-CAM masks batched: the whole --batch at once and in chunks of 10,
+the better reported with its variant. Prints one JSON object like igcam-bench, with the
+peak resident memory growth of each method (Linux's VmHWM, reset before the method).
 
-Usage: tools/bench_torch.py --weights FILE.h5 [--methods forward,gradcam,gradcam++,igcam]
-       [--size 224] [--repeats 10] [--warmup 2] [--steps 50] [--threads 2]
+Usage: tools/bench_torch.py --weights FILE.h5 [--input X.npy] [--class 0]
+       [--methods forward,gradcam,gradcam++,igcam,scorecam] [--size 224] [--repeats 10]
+       [--warmup 2] [--steps 50] [--batch 50] [--threads 2]
 """
 import argparse
+import ctypes
+import gc
 import json
 import os
+import re
 import sys
 import time
 
 import h5py
+import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -32,11 +40,11 @@ def load(path):
     model.load_state_dict(state, strict=False)
     for p in model.parameters():
         p.requires_grad_(False)
-    return model.eval(), ("layer4" if arch.startswith("resnet") else "features.29")
+    return model.eval(), arch, ("layer4" if arch.startswith("resnet") else "features.29")
 
 
 class Cut:
-    """Forward hook: the layer's output becomes a leaf that requires grad."""
+    """Forward hook: with `on`, the layer's output becomes a leaf that requires grad."""
 
     def __init__(self, module):
         module.register_forward_hook(self)
@@ -50,13 +58,35 @@ class Cut:
 
 
 def capture(model, cut, x, c):
+    """Activations and d score / d activations at the cut layer, for class c."""
     cut.on = True
-    model(x)[:, c].sum().backward()
-    cut.on = False
+    try:
+        model(x)[:, c].sum().backward()
+    finally:
+        cut.on = False
     return cut.a.detach(), cut.a.grad
 
 
+def status_kib(field):
+    with open("/proc/self/status") as f:
+        return float(re.search(rf"^{field}:\s+(\d+)", f.read(), re.M).group(1))
+
+
+def release_free_memory():
+    """Hands the allocator's free memory back to the system, so that the memory measured
+    starts from what is in use (loading the model frees a copy of the weights)."""
+    gc.collect()
+    process = ctypes.CDLL(None)
+    for name in ("MallocExtension_ReleaseFreeMemory", "malloc_trim"):  # tcmalloc, glibc
+        if hasattr(process, name):
+            getattr(process, name)(*([0] if name == "malloc_trim" else []))
+
+
 def timed(warmup, repeats, fn):
+    release_free_memory()
+    with open("/proc/self/clear_refs", "w") as f:
+        f.write("5")  # resets VmHWM to the current resident size
+    resident = status_kib("VmRSS")
     for _ in range(warmup):
         fn()
     ms = []
@@ -65,41 +95,57 @@ def timed(warmup, repeats, fn):
         fn()
         ms.append((time.perf_counter() - start) * 1e3)
     ms.sort()
-    return {"median_ms": ms[len(ms) // 2], "min_ms": ms[0], "repeats": repeats}
+    return {"median_ms": ms[len(ms) // 2], "min_ms": ms[0], "repeats": repeats,
+            "peak_rss_growth_mib": max(0.0, status_kib("VmHWM") - resident) / 1024}
 
 
 def main(argv):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--weights", required=True)
+    p.add_argument("--input", help="(1, 3, H, W) .npy, already preprocessed; default uniform in [-2, 2]")
+    p.add_argument("--class", dest="target", type=int, default=0)
     p.add_argument("--methods", default="forward,gradcam,gradcam++,igcam")
     p.add_argument("--size", type=int, default=224)
     p.add_argument("--repeats", type=int, default=10)
     p.add_argument("--warmup", type=int, default=2)
     p.add_argument("--steps", type=int, default=50)
+    p.add_argument("--batch", type=int, default=50)
     p.add_argument("--threads", type=int, default=os.cpu_count())
     args = p.parse_args(argv)
+
     torch.set_num_threads(args.threads)
-    model, layer = load(args.weights)
+    torch.backends.cuda.matmul.allow_tf32 = False
+    torch.backends.cudnn.allow_tf32 = False
+    torch.set_float32_matmul_precision("highest")
+    model, arch, layer = load(args.weights)
     cut = Cut(dict(model.named_modules())[layer])
-    x = torch.rand(1, 3, args.size, args.size) * 4 - 2
+    if args.input:
+        x = torch.from_numpy(np.load(args.input).astype(np.float32))
+    else:
+        x = torch.rand(1, 3, args.size, args.size, generator=torch.Generator().manual_seed(7)) * 4 - 2
     baseline = torch.zeros_like(x)
-    out = {"tool": "pytorch " + torch.__version__, "threads": torch.get_num_threads(), "methods": {}}
+    c = args.target
+    out = {"tool": "pytorch " + torch.__version__, "model": arch, "layer": layer, "size": x.shape[2],
+           "class": c, "threads": torch.get_num_threads(),
+           "allocator": "tcmalloc" if "tcmalloc" in os.environ.get("LD_PRELOAD", "") else "glibc malloc",
+           "methods": {}}
 
     def forward():
         with torch.no_grad():
             model(x)
 
     def gradcam():
-        a, g = capture(model, cut, x, 0)
+        a, g = capture(model, cut, x, c)
         torch.relu((g.mean((2, 3), keepdim=True) * a).sum(1))
 
     def gradcampp():
-        a, g = capture(model, cut, x, 0)
+        a, g = capture(model, cut, x, c)
         g2 = g * g
         alpha = g2 / (2 * g2 + a.sum((2, 3), keepdim=True) * g2 * g + 1e-6)
         torch.relu(((alpha * torch.relu(g)).sum((2, 3), keepdim=True) * a).sum(1))
 
     def igcam(chunk):
+        """Right Riemann sum, delta against the baseline's maps, ReLU per step, mean."""
         def run():
             with torch.no_grad():
                 model(baseline)
@@ -108,22 +154,45 @@ def main(argv):
             ts = torch.arange(1, args.steps + 1, dtype=x.dtype) / args.steps
             for i in range(0, args.steps, chunk):
                 t = ts[i:i + chunk].view(-1, 1, 1, 1)
-                a, g = capture(model, cut, baseline + t * (x - baseline), 0)
+                a, g = capture(model, cut, baseline + t * (x - baseline), c)
                 total = total + torch.relu((g.mean((2, 3), keepdim=True) * (a - a0)).sum(1)).sum(0)
             return total / args.steps
         return run
 
+    def scorecam(chunk):
+        """Masks: each channel upsampled (bilinear, half-pixel) and min-max scaled; weights:
+        softmax over channels of the masked inputs' class scores."""
+        def run():
+            with torch.no_grad():
+                model(x)
+                a = cut.a
+                up = torch.nn.functional.interpolate(a, size=x.shape[2:], mode="bilinear", align_corners=False)
+                lo = up.amin((2, 3), keepdim=True)
+                hi = up.amax((2, 3), keepdim=True)
+                masks = ((up - lo) / (hi - lo + torch.finfo(x.dtype).tiny)).transpose(0, 1)  # (K, 1, H, W)
+                scores = torch.cat([model(x * masks[k:k + chunk])[:, c] for k in range(0, masks.shape[0], chunk)])
+                w = torch.softmax(scores, 0).view(1, -1, 1, 1)
+                return torch.relu((w * a).sum(1))
+        return run
+
+    batched = {"igcam": igcam, "scorecam": scorecam}
     methods = {"forward": forward, "gradcam": gradcam, "gradcam++": gradcampp}
     for name in args.methods.split(","):
-        if name == "igcam":
-            full = timed(args.warmup, args.repeats, igcam(args.steps))
-            chunks = timed(args.warmup, args.repeats, igcam(10))
-            best = min(full, chunks, key=lambda r: r["median_ms"])
-            best["variant"] = "full batch" if best is full else "chunks of 10"
+        if name in batched:
+            results = []
+            for chunk in sorted({args.batch, 10}, reverse=True):
+                r = timed(args.warmup, args.repeats, batched[name](chunk))
+                r["variant"] = f"batch {chunk}"
+                results.append(r)
+                print(f"pytorch {name} ({r['variant']}): {r['median_ms']:.1f} ms", file=sys.stderr)
+            best = min(results, key=lambda r: r["median_ms"])
+            best["others"] = [{k: r[k] for k in ("variant", "median_ms")} for r in results if r is not best]
             out["methods"][name] = best
-        else:
+        elif name in methods:
             out["methods"][name] = timed(args.warmup, args.repeats, methods[name])
-        print(f"{name}: {out['methods'][name]['median_ms']:.1f} ms", file=sys.stderr)
+            print(f"pytorch {name}: {out['methods'][name]['median_ms']:.1f} ms", file=sys.stderr)
+        else:
+            sys.exit(f"error: unknown method '{name}'")
     print(json.dumps(out, indent=1))
 
 

@@ -1,13 +1,13 @@
 // igcam-bench: times igcam's forward pass and CAM methods on one model, for comparison with
-// tools/bench_torch.py (PyTorch on the same weights and input); tools/bench.sh runs both.
-// Prints one JSON object: per method the median and minimum milliseconds over --repeats
-// runs after --warmup runs, plus the model's convolution/linear FLOPs and the BLAS's
-// measured GEMM rate, whose ratio is the arithmetic floor of a forward pass.
+// tools/bench_torch.py (PyTorch on the same weights, input and class); tools/bench.sh runs
+// both and prints the table. Prints one JSON object: per method the median and minimum
+// milliseconds over --repeats runs after --warmup runs, the peak memory growth, and the
+// convolution/linear FLOPs of the forward passes the method needs; with --peak also the
+// GEMM and convolution rates of this build, the practical peaks for the arithmetic floor.
 #include <CLI/CLI.hpp>
 
-#include <algorithm>
-#include <chrono>
 #include <iostream>
+#include <sstream>
 
 #include <nlohmann/json.hpp>
 
@@ -17,124 +17,145 @@
 #include "cam/methods.h"
 #include "cam/perturbation.h"
 #include "core/backend.h"
-#include "core/ops.h"
+#include "core/cpu/parallel.h"
+#include "core/io/npy.h"
 #include "core/random.h"
-#include "layers/conv.h"
 #include "models/load.h"
+#include "tools/bench_measure.h"
 
 using namespace igcam;
 
 namespace {
 
-double now_ms() {
-    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now().time_since_epoch()).count();
+struct Options {
+    std::string weights, input, layer, methods = "forward,gradcam,gradcam++,igcam";
+    int64_t target = 0;
+    int size = 224, repeats = 10, warmup = 2, steps = 50;
+    int64_t batch = 50;
+    bool peak = false;
+};
+
+// Everything the timed methods use, built in this one place: where the model and the input
+// live (a --device option) is decided here and nowhere else.
+struct Setup {
+    models::Model model;
+    Tensor input;                  // (1, 3, H, W), float32
+    std::string layer;             // the target layer
+    std::vector<int64_t> classes;  // the target class, one per image
+};
+
+Setup make_setup(const Options& o) {
+    Setup s{models::load_model(o.weights, DType::F32), Tensor(), "", {o.target}};
+    s.layer = o.layer.empty() ? s.model.default_layer : o.layer;
+    s.input = o.input.empty() ? random_uniform(Shape{1, 3, o.size, o.size}, -2, 2, 7) : io::read_npy(o.input).to(DType::F32);
+    IGCAM_CHECK(s.input.rank() == 4 && s.input.dim(0) == 1 && s.input.dim(1) == 3, ShapeError, "--input ", o.input,
+                " must hold one image (1, 3, H, W), got ", s.input.shape().to_string());
+    IGCAM_CHECK(o.target >= 0 && o.target < s.model.num_classes(), ValueError, "--class ", o.target,
+                " is not one of the model's ", s.model.num_classes(), " classes");
+    return s;
 }
 
-// Median and minimum over `repeats` timed runs of `fn`, after `warmup` untimed ones.
-nlohmann::json time_runs(int warmup, int repeats, const std::function<void()>& fn) {
-    for (int i = 0; i < warmup; ++i) fn();
-    std::vector<double> ms;
-    for (int i = 0; i < repeats; ++i) {
-        const double start = now_ms();
-        fn();
-        ms.push_back(now_ms() - start);
-    }
-    std::sort(ms.begin(), ms.end());
-    return {{"median_ms", ms[ms.size() / 2]}, {"min_ms", ms.front()}, {"repeats", repeats}};
-}
+// A timed method: what one run does, and how many forward passes of one image it needs
+// (the floor counts those; the backward from the score to the target layer runs through
+// the classifier head only and is left out of it).
+struct Method {
+    std::function<void()> run;
+    int64_t forwards;
+};
 
-// Multiply-adds x 2 of every Conv2d and Linear for one image, from the recorded shapes.
-double forward_flops(const models::Model& model, const Tensor& input) {
-    ag::NoGradGuard no_grad;
-    nn::ForwardContext ctx;
-    ctx.keep_all();
-    model.forward(ag::Var(input), ctx);
-    double flops = 0;
-    for (const nn::Module* m : model.net->modules()) {
-        if (!ctx.has_output(m->name())) continue;
-        const Shape out = ctx.output(m->name()).shape();
-        if (const auto* conv = dynamic_cast<const nn::Conv2d*>(m))
-            flops += 2.0 * static_cast<double>(out.numel()) * static_cast<double>(conv->in_channels() * conv->kernel() * conv->kernel());
-        else if (const auto* linear = dynamic_cast<const nn::Linear*>(m))
-            flops += 2.0 * static_cast<double>(out.numel()) * static_cast<double>(linear->in_features());
+Method method(const std::string& name, const Setup& s, const Options& o) {
+    if (name == "forward")
+        return {[&] {
+                    ag::NoGradGuard no_grad;
+                    nn::ForwardContext ctx;
+                    s.model.forward(ag::Var(s.input), ctx);
+                },
+                1};
+    if (name == "gradcam")
+        return {[&] {
+                    const cam::LayerCapture c = cam::capture_layer(s.model, s.input, s.layer, s.classes);
+                    cam::gradcam(c.activations, c.gradients);
+                },
+                1};
+    if (name == "gradcam++")
+        return {[&] {
+                    const cam::LayerCapture c = cam::capture_layer(s.model, s.input, s.layer, s.classes);
+                    cam::gradcam_plus_plus(c.activations, c.gradients);
+                },
+                1};
+    if (name == "igcam")
+        // The path needs steps + 1 forwards (the points and the baseline); igcam also runs
+        // the input itself once, for the completeness audit.
+        return {[&] {
+                    cam::IgCamOptions io;
+                    io.steps = o.steps;
+                    io.batch = o.batch;
+                    cam::integrated_gradcam(s.model, s.input, Tensor::zeros(s.input.shape()), s.layer, s.classes, io);
+                },
+                o.steps + 1};
+    if (name == "scorecam") {
+        const int64_t channels = cam::forward_layer(s.model, s.input, s.layer).activations.dim(1);
+        return {[&] {
+                    const cam::LayerCapture c = cam::forward_layer(s.model, s.input, s.layer);
+                    cam::scorecam(s.model, s.input, c.activations, s.classes, o.batch);
+                },
+                1 + channels};
     }
-    return flops;
-}
-
-// GFLOP/s of a large float32 GEMM through the op API (the BLAS's practical peak here).
-double gemm_rate() {
-    const Tensor a = random_uniform(Shape{1024, 2048}, -1, 1, 1), b = random_uniform(Shape{2048, 2048}, -1, 1, 2);
-    ops::linear_forward(a, b, Tensor());
-    double best = 1e30;
-    for (int i = 0; i < 3; ++i) {
-        const double start = now_ms();
-        ops::linear_forward(a, b, Tensor());
-        best = std::min(best, now_ms() - start);
-    }
-    return 2.0 * 1024 * 2048 * 2048 / (best * 1e-3) / 1e9;
+    IGCAM_CHECK(false, ValueError, "unknown method '", name, "' (expected forward, gradcam, gradcam++, igcam or scorecam)");
+    return {};
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
     CLI::App app{"igcam-bench: time igcam's forward pass and CAM methods"};
-    std::string weights, method_list = "forward,gradcam,gradcam++,igcam", layer;
-    int size = 224, repeats = 10, warmup = 2, steps = 50;
-    int64_t batch = 50;
-    app.add_option("-w,--weights", weights, "Weight file")->required();
-    app.add_option("--methods", method_list, "Comma list of forward, gradcam, gradcam++, igcam, scorecam")
+    Options o;
+    app.add_option("-w,--weights", o.weights, "Weight file")->required();
+    app.add_option("--input", o.input, "Input image as a (1, 3, H, W) .npy, already preprocessed (default: uniform "
+                                       "random in [-2, 2], seed 7, --size square)");
+    app.add_option("--class", o.target, "Target class")->capture_default_str();
+    app.add_option("--methods", o.methods, "Comma list of forward, gradcam, gradcam++, igcam, scorecam")
         ->capture_default_str();
-    app.add_option("--layer", layer, "Target layer (default: the model's)");
-    app.add_option("--size", size, "Input side")->capture_default_str();
-    app.add_option("--repeats", repeats, "Timed runs per method")->check(CLI::Range(1, 1000))->capture_default_str();
-    app.add_option("--warmup", warmup, "Untimed runs first")->check(CLI::Range(0, 100))->capture_default_str();
-    app.add_option("--steps", steps, "IG-CAM steps")->capture_default_str();
-    app.add_option("--batch", batch, "IG-CAM / Score-CAM batch")->capture_default_str();
+    app.add_option("--layer", o.layer, "Target layer (default: the model's)");
+    app.add_option("--size", o.size, "Input side of the random input")->capture_default_str();
+    app.add_option("--repeats", o.repeats, "Timed runs per method")->check(CLI::Range(1, 1000))->capture_default_str();
+    app.add_option("--warmup", o.warmup, "Untimed runs first")->check(CLI::Range(0, 100))->capture_default_str();
+    app.add_option("--steps", o.steps, "IG-CAM steps")->check(CLI::Range(1, 100000))->capture_default_str();
+    app.add_option("--batch", o.batch, "Images per pass for IG-CAM and Score-CAM")
+        ->check(CLI::Range(1, 100000))
+        ->capture_default_str();
+    app.add_flag("--peak", o.peak, "Also measure the GEMM and convolution rates (the floor's peak)");
     CLI11_PARSE(app, argc, argv);
     try {
-        const models::Model model = models::load_model(weights, DType::F32);
-        const std::string target = layer.empty() ? model.default_layer : layer;
-        const Tensor input = random_uniform(Shape{1, 3, size, size}, -2, 2, 7);
-        const std::vector<int64_t> classes{0};
-        nlohmann::json out = {{"tool", "igcam"}, {"model", model.architecture.name}, {"layer", target},
-                              {"size", size}, {"backend", backend_summary()}, {"methods", nlohmann::json::object()}};
-        std::stringstream list(method_list);
-        std::string m;
-        while (std::getline(list, m, ',')) {
-            std::function<void()> fn;
-            if (m == "forward") fn = [&] {
-                ag::NoGradGuard no_grad;
-                nn::ForwardContext ctx;
-                model.forward(ag::Var(input), ctx);
-            };
-            else if (m == "gradcam") fn = [&] {
-                const cam::LayerCapture c = cam::capture_layer(model, input, target, classes);
-                cam::gradcam(c.activations, c.gradients);
-            };
-            else if (m == "gradcam++") fn = [&] {
-                const cam::LayerCapture c = cam::capture_layer(model, input, target, classes);
-                cam::gradcam_plus_plus(c.activations, c.gradients);
-            };
-            else if (m == "igcam") fn = [&] {
-                cam::IgCamOptions o;
-                o.steps = steps;
-                o.batch = batch;
-                cam::integrated_gradcam(model, input, Tensor::zeros(input.shape()), target, classes, o);
-            };
-            else if (m == "scorecam") fn = [&] {
-                const cam::LayerCapture c = cam::forward_layer(model, input, target);
-                cam::scorecam(model, input, c.activations, classes, batch);
-            };
-            else {
-                std::cerr << "error: unknown method '" << m << "'\n";
-                return 2;
-            }
-            out["methods"][m] = time_runs(warmup, repeats, fn);
-            std::cerr << m << ": " << out["methods"][m]["median_ms"].get<double>() << " ms\n";
+        const Setup s = make_setup(o);
+        nlohmann::json out = {{"tool", "igcam"},
+                              {"model", s.model.architecture.name},
+                              {"layer", s.layer},
+                              {"size", s.input.dim(2)},
+                              {"class", o.target},
+                              {"threads", cpu::num_threads()},
+                              {"backend", backend_summary()},
+                              {"blas", blas_version()},
+                              {"methods", nlohmann::json::object()}};
+        std::stringstream list(o.methods);
+        std::string name;
+        while (std::getline(list, name, ',')) {
+            const Method m = method(name, s, o);
+            const bench::Timing t = bench::time_runs(o.warmup, o.repeats, m.run);
+            out["methods"][name] = {{"median_ms", t.median_ms}, {"min_ms", t.min_ms}, {"repeats", t.repeats},
+                                    {"peak_rss_growth_mib", t.peak_rss_growth_mib}, {"forwards", m.forwards}};
+            std::cerr << "igcam " << name << ": " << t.median_ms << " ms\n";
         }
-        out["forward_gflop"] = forward_flops(model, input) / 1e9;
-        out["gemm_gflops"] = gemm_rate();
-        out["forward_floor_ms"] = out["forward_gflop"].get<double>() / out["gemm_gflops"].get<double>() * 1e3;
+        // NOTE: after the methods, not before: this pass keeps every activation, and the
+        // memory it frees stays with the allocator, which would hide the methods' growth.
+        const double flops = bench::forward_flops(s.model, s.input);
+        out["forward_gflop"] = flops / 1e9;
+        for (auto& [key, entry] : out["methods"].items())
+            entry["gflop"] = entry["forwards"].get<double>() * flops / 1e9;
+        if (o.peak) {
+            out["gemm_gflops"] = bench::gemm_gflops();
+            out["conv_gflops"] = bench::conv_gflops();
+        }
         std::cout << out.dump(1) << "\n";
         return 0;
     } catch (const std::exception& e) {

@@ -4,12 +4,20 @@
 
 #include <string>
 
+#include "core/cpu/f32_path.h"
+#ifdef IGCAM_WITH_ONEDNN
+#include "core/cpu/onednn.h"
+#endif
+
 namespace igcam::cpu {
 
 template <>
 void gemm<float>(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k, float alpha,
                  const float* a, int64_t lda, const float* b, int64_t ldb, float beta, float* c,
                  int64_t ldc) {
+#ifdef IGCAM_WITH_ONEDNN
+    if (f32_uses_onednn()) return onednn::sgemm(transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+#endif
     cblas_sgemm(CblasRowMajor, transpose_a ? CblasTrans : CblasNoTrans,
                 transpose_b ? CblasTrans : CblasNoTrans, static_cast<int>(m), static_cast<int>(n),
                 static_cast<int>(k), alpha, a, static_cast<int>(lda), b, static_cast<int>(ldb), beta,

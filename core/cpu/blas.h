@@ -1,5 +1,7 @@
 // Row-major GEMM through the CPU BLAS (OpenBLAS): C = alpha * op(A) * op(B) + beta * C,
 // with op(A) (m, k), op(B) (k, n), C (m, n), each with its leading dimension in elements.
+// Float32 goes to oneDNN's sgemm instead where core/cpu/f32_path.h says so: OpenBLAS 0.3.21
+// runs its generic Prescott kernels on CPUs it does not know, 3 to 7 times slower.
 #pragma once
 
 #include <cstdint>

@@ -6,13 +6,13 @@
 #include "core/cpu/conv2d.h"
 
 #include <algorithm>
-#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <type_traits>
 #include <vector>
 
 #include "core/cpu/blas.h"
+#include "core/cpu/f32_path.h"
 #include "core/cpu/parallel.h"
 #include "core/error.h"
 #ifdef IGCAM_WITH_ONEDNN
@@ -25,31 +25,6 @@ namespace {
 
 // Column matrices are built for this many bytes' worth of images at a time.
 constexpr int64_t kColumnBudgetBytes = int64_t{48} << 20;
-
-// IGCAM_CPU_CONV: unset or "onednn" = oneDNN for float32 when built with it; "blas" =
-// im2col + BLAS for every dtype (for comparisons). Read once.
-struct ConvChoice {
-    bool onednn;
-    std::string why;  // for reports when oneDNN is not used
-};
-
-const ConvChoice& conv_choice() {
-    static const ConvChoice choice = [] {
-        const char* env = std::getenv("IGCAM_CPU_CONV");
-        const std::string asked = env != nullptr ? env : "";
-        IGCAM_CHECK(asked.empty() || asked == "blas" || asked == "onednn", ValueError,
-                    "IGCAM_CPU_CONV must be 'blas' or 'onednn', got '", asked, "'");
-#ifdef IGCAM_WITH_ONEDNN
-        if (asked == "blas") return ConvChoice{false, "IGCAM_CPU_CONV=blas"};
-        return ConvChoice{true, ""};
-#else
-        IGCAM_CHECK(asked != "onednn", ValueError,
-                    "IGCAM_CPU_CONV=onednn, but this build has no oneDNN (Debian package libdnnl-dev)");
-        return ConvChoice{false, "built without oneDNN"};
-#endif
-    }();
-    return choice;
-}
 
 int64_t spatial_out(const Conv2dGeometry& g) { return g.out_h * g.out_w; }
 int64_t patch_size(const Conv2dGeometry& g) { return g.in_channels * g.kernel_h * g.kernel_w; }
@@ -158,7 +133,7 @@ template <typename T>
 void conv2d_forward(T* y, const T* x, const T* weight, const T* bias, const Conv2dGeometry& g) {
 #ifdef IGCAM_WITH_ONEDNN
     if constexpr (std::is_same_v<T, float>) {
-        if (conv_choice().onednn) return onednn::conv2d_forward(y, x, weight, bias, g);
+        if (f32_uses_onednn()) return onednn::conv2d_forward(y, x, weight, bias, g);
     }
 #endif
     const int64_t p = spatial_out(g), k = patch_size(g);
@@ -195,7 +170,7 @@ template <typename T>
 void conv2d_backward_data(T* grad_x, const T* grad_y, const T* weight, const Conv2dGeometry& g) {
 #ifdef IGCAM_WITH_ONEDNN
     if constexpr (std::is_same_v<T, float>) {
-        if (conv_choice().onednn) return onednn::conv2d_backward_data(grad_x, grad_y, weight, g);
+        if (f32_uses_onednn()) return onednn::conv2d_backward_data(grad_x, grad_y, weight, g);
     }
 #endif
     const int64_t p = spatial_out(g), k = patch_size(g);
@@ -235,7 +210,7 @@ void conv2d_backward_weight(T* grad_weight, const T* grad_y, const T* x, const C
     }
 #ifdef IGCAM_WITH_ONEDNN
     if constexpr (std::is_same_v<T, float>) {
-        if (conv_choice().onednn) return onednn::conv2d_backward_weight(grad_weight, grad_y, x, g);
+        if (f32_uses_onednn()) return onednn::conv2d_backward_weight(grad_weight, grad_y, x, g);
     }
 #endif
     if (is_pointwise(g)) {
@@ -278,12 +253,19 @@ void conv2d_backward_bias(T* grad_bias, const T* grad_y, const Conv2dGeometry& g
     });
 }
 
-std::string conv2d_f32_path() {
-    const ConvChoice& choice = conv_choice();
+void conv2d_fused_forward_f32(float* y, const float* x, const float* weight, const float* bias,
+                              const ConvEpilogue& epilogue, const Conv2dGeometry& g) {
 #ifdef IGCAM_WITH_ONEDNN
-    if (choice.onednn) return onednn::version();
+    if (f32_uses_onednn()) return onednn::conv2d_forward(y, x, weight, bias, g, epilogue);
 #endif
-    return detail::concat("im2col + ", blas_name(), " (", choice.why, ")");
+    (void)y;
+    (void)x;
+    (void)weight;
+    (void)bias;
+    (void)epilogue;
+    (void)g;
+    detail::throw_error<Error>("conv2d_fused_forward_f32: float32 convolutions do not run through oneDNN here (",
+                               f32_path_name(), ")");
 }
 
 #define IGCAM_INSTANTIATE_CONV2D(T)                                                          \

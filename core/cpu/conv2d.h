@@ -1,10 +1,8 @@
 // CPU convolution (cross-correlation) as im2col + GEMM; 1x1 stride-1 unpadded convolutions
-// go straight to GEMM. Float32 goes to oneDNN instead when the build has it
-// (core/cpu/conv2d_onednn.h), unless IGCAM_CPU_CONV=blas. Float64 (audits, gradchecks) is
-// always im2col + BLAS. Tensors are contiguous NCHW; sizes come from Conv2dGeometry g.
+// go straight to GEMM. Float32 goes to oneDNN instead when core/cpu/f32_path.h says so
+// (core/cpu/conv2d_onednn.h); float64 (audits, gradchecks) is always im2col + BLAS.
+// Tensors are contiguous NCHW; sizes come from Conv2dGeometry g.
 #pragma once
-
-#include <string>
 
 #include "core/op_params.h"
 
@@ -30,9 +28,19 @@ void conv2d_backward_weight(T* grad_weight, const T* grad_y, const T* x, const C
 template <typename T>
 void conv2d_backward_bias(T* grad_bias, const T* grad_y, const Conv2dGeometry& g);
 
-// Which implementation float32 convolutions use, for reports: "oneDNN 2.6.3" or
-// "im2col + OpenBLAS (...why...)". Throws ValueError when IGCAM_CPU_CONV is not blas or onednn,
-// or asks for onednn in a build without it.
-std::string conv2d_f32_path();
+// Applied to every output of a fused convolution before it is stored:
+// y = relu?(y * scale[o] + shift[o] + residual); scale and shift (out_channels) are both
+// null or both set; residual (batch, out_channels, out_h, out_w) may be null.
+struct ConvEpilogue {
+    const float* scale = nullptr;
+    const float* shift = nullptr;
+    const float* residual = nullptr;
+    bool relu = false;
+};
+
+// y = epilogue(conv(x, weight) + bias), float32 through oneDNN as one primitive; requires
+// f32_uses_onednn() (ops::conv2d_fused_forward composes the separate ops otherwise).
+void conv2d_fused_forward_f32(float* y, const float* x, const float* weight, const float* bias,
+                              const ConvEpilogue& epilogue, const Conv2dGeometry& g);
 
 }  // namespace igcam::cpu

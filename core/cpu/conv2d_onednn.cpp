@@ -11,8 +11,6 @@
 //   plain NCHW, no reorders        48.8 ms            2575 ms   gemm:jit (im2col + oneDNN's GEMM)
 #include "core/cpu/conv2d_onednn.h"
 
-#include <oneapi/dnnl/dnnl.hpp>
-
 #include <algorithm>
 #include <array>
 #include <map>
@@ -23,11 +21,7 @@
 #include <unordered_map>
 #include <vector>
 
-#if DNNL_CPU_THREADING_RUNTIME == DNNL_RUNTIME_OMP
-#include <omp.h>
-#endif
-
-#include "core/cpu/parallel.h"
+#include "core/cpu/onednn.h"
 #include "core/error.h"
 #include "core/storage.h"
 
@@ -37,31 +31,6 @@ namespace {
 
 using dnnl::memory;
 using Tag = memory::format_tag;
-
-dnnl::engine& engine() {
-    static dnnl::engine instance(dnnl::engine::kind::cpu, 0);
-    return instance;
-}
-
-// NOTE: with the OpenMP runtime oneDNN sizes its parallel regions (and its kernels'
-// blocking, at primitive creation) by omp_get_max_threads() of the calling thread, which
-// is the core count or OMP_NUM_THREADS. Set it to igcam's count (IGCAM_NUM_THREADS), once
-// per calling thread, before any primitive is created or run there.
-void use_igcam_threads() {
-#if DNNL_CPU_THREADING_RUNTIME == DNNL_RUNTIME_OMP
-    thread_local const bool done = [] {
-        omp_set_num_threads(num_threads());
-        return true;
-    }();
-    (void)done;
-#endif
-}
-
-// A stream per calling thread: CPU streams run in order and are not meant to be shared.
-dnnl::stream& stream() {
-    thread_local dnnl::stream instance(engine());
-    return instance;
-}
 
 enum class Direction : int64_t { Forward, BackwardData, BackwardWeight };
 
@@ -124,29 +93,43 @@ private:
 
 // One argument of a primitive: the layout the primitive wants, our plain layout, and the
 // reorder between them when they differ (into the primitive for inputs, out of it for the
-// output).
+// output). A `scaled` input always has a reorder, one that also multiplies slice o of the
+// first dimension by scales[o] (a batch norm's scale folded into the weights).
 struct Operand {
     memory::desc wanted, user;
     std::optional<dnnl::reorder> reorder;
 
-    Operand(const memory::desc& wanted_desc, const memory::desc& user_desc, bool is_input)
+    Operand(const memory::desc& wanted_desc, const memory::desc& user_desc, bool is_input, bool scaled = false)
         : wanted(wanted_desc), user(user_desc) {
-        if (wanted == user) return;
-        reorder = is_input ? dnnl::reorder(dnnl::reorder::primitive_desc(engine(), user, engine(), wanted))
+        if (wanted == user && !scaled) return;
+        dnnl::primitive_attr attr;
+        if (scaled) attr.set_output_scales(1, {DNNL_RUNTIME_F32_VAL});
+        reorder = is_input ? dnnl::reorder(dnnl::reorder::primitive_desc(engine(), user, engine(), wanted, attr))
                            : dnnl::reorder(dnnl::reorder::primitive_desc(engine(), wanted, engine(), user));
     }
 
-    // The memory to hand to the primitive for the input at `data`, reordered if needed.
-    memory input(const float* data, CallBuffers& buffers) const {
+    // The memory to hand to the primitive for the input at `data`, reordered if needed
+    // (and scaled by `scales`, the length of the first dimension, for a scaled operand).
+    memory input(const float* data, CallBuffers& buffers, const float* scales = nullptr) const {
         memory mine(user, engine(), const_cast<float*>(data));  // read only: oneDNN's API is not const
         if (!reorder) return mine;
         memory theirs = buffers.make(wanted);
-        reorder->execute(stream(), mine, theirs);
+        std::unordered_map<int, memory> args{{DNNL_ARG_FROM, mine}, {DNNL_ARG_TO, theirs}};
+        if (scales != nullptr)
+            args.emplace(DNNL_ARG_ATTR_OUTPUT_SCALES,
+                         memory(plain({user.dims()[0]}, Tag::x), engine(), const_cast<float*>(scales)));
+        reorder->execute(stream(), args);
         return theirs;
     }
-    // The memory the primitive writes the output into; finish() moves it to `data`.
-    memory output(float* data, CallBuffers& buffers) const {
-        return reorder ? buffers.make(wanted) : memory(user, engine(), data);
+    // The memory the primitive writes the output into; finish() moves it to `data`. With
+    // `initial` (same shape, our layout) it starts as a copy of that.
+    memory output(float* data, CallBuffers& buffers, const float* initial = nullptr) const {
+        memory theirs = reorder ? buffers.make(wanted) : memory(user, engine(), data);
+        if (initial != nullptr) {
+            memory start(user, engine(), const_cast<float*>(initial));
+            dnnl::reorder(start, theirs).execute(stream(), start, theirs);
+        }
+        return theirs;
     }
     void finish(memory written, float* data) const {
         if (!reorder) return;
@@ -165,33 +148,49 @@ struct Entry {
     memory::desc scratchpad;
 };
 
-// The scratchpad comes from us too (see CallBuffers).
-dnnl::primitive_attr attributes() {
+// The epilogue of a forward primitive, its shape only (the values are arguments of each
+// call). The batch norm is folded: its scale into the weights (on their way into the
+// primitive's layout), its shift into the bias, y = conv(x, w * scale) + (b * scale + shift).
+// NOTE: oneDNN 2.6's per-channel binary post-ops (multiply, add) were tried first: they
+// made the jit kernels a third slower, more than the batch-norm pass they saved.
+// The residual is a sum post-op: the output buffer starts as the residual (reordered into
+// the primitive's layout) and the convolution adds to it.
+struct PostOps {
+    bool affine = false, residual = false, relu = false;
+};
+
+// The scratchpad comes from us too (see CallBuffers); the residual and the ReLU are post-ops.
+dnnl::primitive_attr attributes(PostOps post = {}) {
     dnnl::primitive_attr attr;
     attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+    dnnl::post_ops ops;
+    if (post.residual) ops.append_sum(1.0f);
+    if (post.relu) ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_relu, 0.0f, 0.0f);
+    attr.set_post_ops(ops);
     return attr;
 }
 
-dnnl::convolution_forward::primitive_desc forward_desc(const Dims& d, bool bias, dnnl::prop_kind kind) {
+dnnl::convolution_forward::primitive_desc forward_desc(const Dims& d, bool bias, dnnl::prop_kind kind,
+                                                       PostOps post = {}) {
     using Conv = dnnl::convolution_forward;
     const auto algo = dnnl::algorithm::convolution_direct;
     const Conv::desc desc = bias ? Conv::desc(kind, algo, activation(d.x), any(d.weight), plain(d.bias, Tag::x), activation(d.y),
                                               d.strides, d.padding_l, d.padding_r)
                                  : Conv::desc(kind, algo, activation(d.x), any(d.weight), activation(d.y), d.strides,
                                               d.padding_l, d.padding_r);
-    return Conv::primitive_desc(desc, attributes(), engine());
+    return Conv::primitive_desc(desc, attributes(post), engine());
 }
 
-std::shared_ptr<Entry> create(const Conv2dGeometry& g, Direction direction, bool bias) {
+std::shared_ptr<Entry> create(const Conv2dGeometry& g, Direction direction, bool bias, PostOps post) {
     const Dims d = dims_of(g);
     const memory::desc x = plain(d.x, Tag::nchw), w = plain(d.weight, Tag::oihw), y = plain(d.y, Tag::nchw);
     auto e = std::make_shared<Entry>();
     const auto algo = dnnl::algorithm::convolution_direct;
     if (direction == Direction::Forward) {
-        const auto pd = forward_desc(d, bias, dnnl::prop_kind::forward_inference);
+        const auto pd = forward_desc(d, bias || post.affine, dnnl::prop_kind::forward_inference, post);
         e->primitive = dnnl::convolution_forward(pd);
         e->args = {DNNL_ARG_SRC, DNNL_ARG_WEIGHTS, DNNL_ARG_DST};
-        e->operands = {Operand(pd.src_desc(), x, true), Operand(pd.weights_desc(), w, true),
+        e->operands = {Operand(pd.src_desc(), x, true), Operand(pd.weights_desc(), w, true, post.affine),
                        Operand(pd.dst_desc(), y, false)};
         e->scratchpad = pd.scratchpad_desc();
     } else if (direction == Direction::BackwardData) {
@@ -222,42 +221,52 @@ std::shared_ptr<Entry> create(const Conv2dGeometry& g, Direction direction, bool
 
 using Key = std::array<int64_t, 16>;
 
-Key key_of(const Conv2dGeometry& g, Direction direction, bool bias) {
-    return {g.batch,    g.in_channels, g.in_h,    g.in_w,     g.out_channels, g.kernel_h, g.kernel_w, g.stride_h,
-            g.stride_w, g.pad_top,     g.pad_left, g.out_h,   g.out_w,        static_cast<int64_t>(direction),
-            bias ? 1 : 0, 0};
+Key key_of(const Conv2dGeometry& g, Direction direction, bool bias, PostOps post) {
+    const int64_t flags = (bias ? 1 : 0) | (post.affine ? 2 : 0) | (post.relu ? 4 : 0) | (post.residual ? 8 : 0);
+    return {g.batch,    g.in_channels, g.in_h,     g.in_w,  g.out_channels, g.kernel_h,
+            g.kernel_w, g.stride_h,    g.stride_w, g.pad_top, g.pad_left,   g.out_h,
+            g.out_w,    static_cast<int64_t>(direction), flags, 0};
 }
 
 // Primitives by geometry, shared by all threads. Entries are handed out as shared_ptr, so
 // dropping the cache never frees a primitive that another thread is running.
-std::shared_ptr<const Entry> cached(const Conv2dGeometry& g, Direction direction, bool bias) {
+std::shared_ptr<const Entry> cached(const Conv2dGeometry& g, Direction direction, bool bias, PostOps post) {
     // NOTE: a bound, not a policy: a network has a few dozen geometries per batch size;
     // a process that sees endlessly many sizes starts over rather than growing.
     constexpr std::size_t kMaxEntries = 512;
     static std::mutex mutex;
     static std::map<Key, std::shared_ptr<const Entry>> cache;
-    const Key key = key_of(g, direction, bias);
+    const Key key = key_of(g, direction, bias, post);
     std::lock_guard<std::mutex> lock(mutex);
     auto it = cache.find(key);
     if (it != cache.end()) return it->second;
     if (cache.size() >= kMaxEntries) cache.clear();
-    return cache.emplace(key, create(g, direction, bias)).first->second;
+    return cache.emplace(key, create(g, direction, bias, post)).first->second;
 }
 
 // Runs the cached primitive on `first` and `second` (its first two operands, see Entry),
 // writing the third into `out`.
 void run(const Conv2dGeometry& g, Direction direction, const float* first, const float* second,
-         const float* bias, float* out) {
+         const float* bias, float* out, const ConvEpilogue& epilogue = {}) {
     use_igcam_threads();
     try {
-        const std::shared_ptr<const Entry> e = cached(g, direction, bias != nullptr);
+        const PostOps post{epilogue.scale != nullptr, epilogue.residual != nullptr, epilogue.relu};
+        const std::shared_ptr<const Entry> e = cached(g, direction, bias != nullptr, post);
         CallBuffers buffers;
         std::unordered_map<int, memory> args;
         args.emplace(e->args[0], e->operands[0]->input(first, buffers));
-        args.emplace(e->args[1], e->operands[1]->input(second, buffers));
-        memory result = e->operands[2]->output(out, buffers);
+        args.emplace(e->args[1], e->operands[1]->input(second, buffers, epilogue.scale));
+        memory result = e->operands[2]->output(out, buffers, epilogue.residual);
         args.emplace(e->args[2], result);
         if (e->scratchpad.get_size() > 0) args.emplace(DNNL_ARG_SCRATCHPAD, buffers.make(e->scratchpad));
+        std::vector<float> folded;  // the batch norm's shift, plus the bias it scales
+        if (post.affine) {
+            folded.resize(static_cast<std::size_t>(g.out_channels));
+            for (std::size_t o = 0; o < folded.size(); ++o)
+                folded[o] = static_cast<float>((bias != nullptr ? double{bias[o]} : 0.0) * epilogue.scale[o] +
+                                               epilogue.shift[o]);
+            bias = folded.data();
+        }
         if (bias != nullptr)
             args.emplace(DNNL_ARG_BIAS, memory(plain({g.out_channels}, Tag::x), engine(), const_cast<float*>(bias)));
         e->primitive.execute(stream(), args);
@@ -273,13 +282,9 @@ void run(const Conv2dGeometry& g, Direction direction, const float* first, const
 
 }  // namespace
 
-std::string version() {
-    const dnnl_version_t* v = dnnl::version();
-    return detail::concat("oneDNN ", v->major, ".", v->minor, ".", v->patch);
-}
-
-void conv2d_forward(float* y, const float* x, const float* weight, const float* bias, const Conv2dGeometry& g) {
-    run(g, Direction::Forward, x, weight, bias, y);
+void conv2d_forward(float* y, const float* x, const float* weight, const float* bias, const Conv2dGeometry& g,
+                    const ConvEpilogue& epilogue) {
+    run(g, Direction::Forward, x, weight, bias, y, epilogue);
 }
 
 void conv2d_backward_data(float* grad_x, const float* grad_y, const float* weight, const Conv2dGeometry& g) {

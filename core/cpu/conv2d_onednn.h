@@ -4,20 +4,17 @@
 // igcam's thread count (cpu::num_threads()).
 #pragma once
 
-#include <string>
-
+#include "core/cpu/conv2d.h"
 #include "core/op_params.h"
 
 namespace igcam::cpu::onednn {
 
-// "oneDNN 2.6.3": the library loaded at run time.
-std::string version();
-
-// y (batch, out_channels, out_h, out_w) = conv(x (batch, in_channels, in_h, in_w),
-// weight (out_channels, in_channels, kernel_h, kernel_w)) + bias (out_channels), or no bias
-// when bias is null. Assigns y.
+// y (batch, out_channels, out_h, out_w) = epilogue(conv(x (batch, in_channels, in_h, in_w),
+// weight (out_channels, in_channels, kernel_h, kernel_w)) + bias (out_channels)), or no bias
+// when bias is null; the epilogue (batch-norm scale and shift, ReLU) runs inside the
+// primitive as oneDNN post-ops. Assigns y.
 void conv2d_forward(float* y, const float* x, const float* weight, const float* bias,
-                    const Conv2dGeometry& g);
+                    const Conv2dGeometry& g, const ConvEpilogue& epilogue = {});
 
 // grad_x (batch, in_channels, in_h, in_w) from grad_y (batch, out_channels, out_h, out_w).
 // Assigns grad_x.

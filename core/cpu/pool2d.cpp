@@ -17,6 +17,36 @@ int64_t grain_for(int64_t plane_elements) {
     return std::max<int64_t>(1, 4096 / std::max<int64_t>(plane_elements, 1));
 }
 
+// One output row of max pooling, out (out_w) from the plane `in` (in_h, in_w). Windows
+// that lie inside the input along W (all but a few at the edges) are computed a window tap
+// at a time across the row, which the compiler vectorises; the order of the comparisons per
+// window, and so the result, is the one of first_max_index.
+template <typename T>
+void max_pool2d_row(T* out, const T* in, int64_t oh, const Pool2dGeometry& g) {
+    const Window rows = window_at(g, oh, 0);
+    // Columns whose window starts at or after 0 and ends by in_w.
+    const int64_t first = std::min(g.out_w, (g.pad_left + g.stride_w - 1) / g.stride_w);
+    int64_t last = first;
+    while (last < g.out_w && last * g.stride_w - g.pad_left + g.kernel_w <= g.in_w) ++last;
+    for (int64_t ow = 0; ow < g.out_w; ++ow) {
+        if (ow == first && rows.h0 < rows.h1) ow = last;  // the inside is done below
+        if (ow >= g.out_w) break;
+        const int64_t best = first_max_index(in, window_at(g, oh, ow), g.in_w);
+        out[ow] = best < 0 ? T(0) : in[best];
+    }
+    if (rows.h0 >= rows.h1) return;
+    const int64_t s = g.stride_w, start = first * s - g.pad_left;
+    for (int64_t ow = first; ow < last; ++ow) out[ow] = in[rows.h0 * g.in_w + (ow - first) * s + start];
+    for (int64_t h = rows.h0; h < rows.h1; ++h)
+        for (int64_t kw = h == rows.h0 ? 1 : 0; kw < g.kernel_w; ++kw) {
+            const T* tap = in + h * g.in_w + start + kw;
+            for (int64_t ow = first; ow < last; ++ow) {
+                const T v = tap[(ow - first) * s];
+                out[ow] = v > out[ow] ? v : out[ow];
+            }
+        }
+}
+
 }  // namespace
 
 template <typename T>
@@ -25,11 +55,7 @@ void max_pool2d_forward(T* y, const T* x, const Pool2dGeometry& g) {
         for (int64_t plane = begin; plane < end; ++plane) {
             const T* in = x + plane * g.in_h * g.in_w;
             T* out = y + plane * g.out_h * g.out_w;
-            for (int64_t oh = 0; oh < g.out_h; ++oh)
-                for (int64_t ow = 0; ow < g.out_w; ++ow) {
-                    const int64_t best = first_max_index(in, window_at(g, oh, ow), g.in_w);
-                    out[oh * g.out_w + ow] = best < 0 ? T(0) : in[best];
-                }
+            for (int64_t oh = 0; oh < g.out_h; ++oh) max_pool2d_row(out + oh * g.out_w, in, oh, g);
         }
     });
 }

@@ -1,6 +1,7 @@
 #include "tests/cam/random_model.h"
 
 #include <cmath>
+#include <set>
 
 #include "core/random.h"
 #include "models/class_names.h"
@@ -14,11 +15,15 @@ models::Model random_model(const models::Architecture& arch, uint64_t seed, DTyp
     model.dtype = dtype;
     model.default_layer = models::default_target_layer(arch);
     model.preprocess = preprocess_preset("torchvision");
+    // Batch-norm modules are those with running statistics (bn1, downsample.1, features.1, ...).
+    std::set<std::string> batch_norms;
+    for (const auto& [key, p] : model.net->named_parameters())
+        if (key.size() > 12 && key.compare(key.size() - 12, 12, ".running_var") == 0)
+            batch_norms.insert(key.substr(0, key.size() - 12));
     for (auto& [key, p] : model.net->named_parameters()) {
         ++seed;
         const std::string leaf = key.substr(key.rfind('.') + 1);
-        const bool batch_norm = p->shape.rank() == 1 && (key.find("bn") != std::string::npos ||
-                                                         key.find("downsample.1") != std::string::npos);
+        const bool batch_norm = batch_norms.count(key.substr(0, key.rfind('.'))) > 0;
         if (p->shape.rank() >= 2) {
             const double fan_in = static_cast<double>(p->shape.numel() / p->shape[0]);
             p->value = random_normal(p->shape, std::sqrt(2.0 / fan_in), seed, dtype);

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "core/cpu/conv2d.h"
+#include "core/cpu/f32_path.h"
 #include "core/ops.h"
 #include "core/random.h"
 #include "tests/test_util.h"
@@ -124,7 +124,7 @@ TEST_CASE("conv2d: im2col + BLAS agrees with a direct-loop convolution (f64, <= 
 }
 
 TEST_CASE("conv2d: the float32 path (oneDNN when built) agrees with a direct-loop convolution") {
-    const std::string path = cpu::conv2d_f32_path();
+    const std::string path = cpu::f32_path_name();
     MESSAGE("float32 convolution: ", path);
 #ifdef IGCAM_TEST_ONEDNN
     // A build with oneDNN must use it unless IGCAM_CPU_CONV=blas asks otherwise.
@@ -190,4 +190,55 @@ TEST_CASE("conv2d: no bias is the same as a zero bias") {
     const Conv2dParams p = params(1, 1, 1, 1, 1, 1);
     CHECK(ops::max_abs_diff(ops::conv2d_forward(x, w, Tensor(), p),
                             ops::conv2d_forward(x, w, Tensor::zeros(Shape{3}, DType::F64), p)) == 0.0);
+}
+
+TEST_CASE("conv2d_fused_forward: equals conv, batch norm, residual add and ReLU one by one") {
+    // Blocked channel counts (oneDNN's fused primitive), 3 input channels (plain layout),
+    // 1x1 stride 2 and asymmetric padding; with and without bias, batch norm, residual, ReLU.
+    const std::vector<Case> all = {
+        {2, 16, 9, 8, 32, 3, 3, params(2, 2, 0, 1, 1, 0)},
+        {3, 32, 6, 5, 16, 1, 1, params(1, 1, 0, 0, 0, 0)},
+        {2, 16, 7, 7, 32, 1, 1, params(2, 2, 0, 0, 0, 0)},
+        {1, 3, 17, 17, 16, 7, 7, params(2, 2, 3, 3, 3, 3)},
+        {2, 4, 6, 6, 5, 3, 3, params(1, 1, 1, 1, 1, 1)},
+    };
+    uint64_t seed = 900;
+    for (const Case& k : all) {
+        for (const DType dtype : {DType::F32, DType::F64}) {
+            for (int parts = 0; parts < 16; ++parts) {  // bits: bias, batch norm, residual, ReLU
+                const bool with_bias = parts & 1, with_bn = parts & 2, with_residual = parts & 4, relu = parts & 8;
+                CAPTURE(k.c); CAPTURE(k.o); CAPTURE(k.kh); CAPTURE(parts); CAPTURE(dtype_name(dtype));
+                const Naive naive(k);
+                const Tensor x = random_uniform(Shape{k.n, k.c, k.h, k.w}, -1, 1, ++seed, dtype);
+                const Tensor w = random_uniform(Shape{k.o, k.c, k.kh, k.kw}, -1, 1, ++seed, dtype);
+                const Tensor b = with_bias ? random_uniform(Shape{k.o}, -1, 1, ++seed, dtype) : Tensor();
+                const ops::BatchNormConstants bn{random_uniform(Shape{k.o}, 0.5, 1.5, ++seed, dtype),
+                                                 random_uniform(Shape{k.o}, -0.5, 0.5, ++seed, dtype),
+                                                 random_uniform(Shape{k.o}, -0.5, 0.5, ++seed, dtype),
+                                                 random_uniform(Shape{k.o}, 0.5, 1.5, ++seed, dtype), 1e-5};
+                ops::ConvFusion fusion;
+                fusion.bn = with_bn ? &bn : nullptr;
+                if (with_residual) fusion.residual = random_uniform(naive.y_shape(), -1, 1, ++seed, dtype);
+                fusion.relu = relu;
+
+                Tensor expected = ops::conv2d_forward(x, w, b, k.p);
+                if (with_bn) expected = ops::batch_norm_forward(expected, bn.gamma, bn.beta, bn.mean, bn.var, bn.eps);
+                if (with_residual) expected = ops::add(expected, fusion.residual);
+                if (relu) expected = ops::relu_forward(expected);
+                const Tensor got = ops::conv2d_fused_forward(x, w, b, fusion, k.p);
+                REQUIRE(got.shape() == expected.shape());
+                if (dtype == DType::F64) {
+                    // Float64 is the specification: the same ops one by one, bit for bit.
+                    CHECK(ops::max_abs_diff(got, expected) == 0.0);
+                } else {
+                    // oneDNN folds the batch norm's scale into the weights before the sum of
+                    // K = C * kh * kw products: two differently rounded sums of K terms, each
+                    // within about sqrt(K) 2^-24 of the exact one (see the oracle test above),
+                    // so their difference is up to about twice that. Measured: 1.2 sqrt(K) 2^-24.
+                    const double terms = static_cast<double>(k.c * k.kh * k.kw);
+                    CHECK(test::relative_error(got, expected) <= 3.0 * std::sqrt(terms) * 0x1p-24);
+                }
+            }
+        }
+    }
 }

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/ops.h"
+#include "core/random.h"
 
 namespace igcam {
 namespace {
@@ -516,6 +517,53 @@ TEST_CASE("ops: max_pool2d_forward and backward, padding never wins") {
         const Tensor gy = make(Shape{1, 2, 2, 2}, {1, 2, 3, 4, 5, 6, 7, 8}, dt);
         check_values(ops::max_pool2d_backward(gy, x, p), {1, 0, 2, 0, 0, 0, 3, 0, 4,  //
                                                           5, 6, 0, 7, 8, 0, 0, 0, 0});
+    }
+}
+
+TEST_CASE("ops: max_pool2d_forward equals a window-by-window scan (strides 1-3, asymmetric padding, NaN)") {
+    // The kernel computes windows inside the input a tap at a time across a row; this scan
+    // takes each window whole: the first element, then every later one that is greater.
+    struct PoolCase {
+        int64_t h, w, k, s;
+        Padding2d pad;
+        bool ceil;
+    };
+    const std::vector<PoolCase> cases = {{9, 13, 3, 2, {1, 1, 1, 1}, false}, {8, 11, 3, 1, {0, 1, 1, 0}, false},
+                                         {10, 10, 2, 3, {1, 0, 0, 1}, true}, {5, 17, 3, 2, {0, 0, 1, 1}, true},
+                                         {7, 7, 1, 1, {}, false}};
+    uint64_t seed = 70;
+    for (const PoolCase& c : cases) {
+        for (DType dt : kBothDTypes) {
+            CAPTURE(c.h); CAPTURE(c.w); CAPTURE(c.k); CAPTURE(c.s); CAPTURE(dtype_name(dt));
+            Tensor x = random_uniform(Shape{2, 3, c.h, c.w}, -1, 1, ++seed, dt);
+            std::vector<double> xv = x.to_vector();
+            // NaNs: a window keeps one that comes first in it (nothing is greater) and skips
+            // one that comes later (a NaN is never greater), on both paths alike.
+            xv[5] = NAN;
+            xv[static_cast<std::size_t>(2 * c.w + 3)] = NAN;
+            x = Tensor::from_values(x.shape(), xv, dt);
+            Pool2dParams p = Pool2dParams::square(c.k, c.s, 0, c.ceil);
+            p.pad = c.pad;
+            const Tensor y = ops::max_pool2d_forward(x, p);
+            const std::vector<double> got = y.to_vector();
+            for (int64_t plane = 0; plane < 6; ++plane)
+                for (int64_t oh = 0; oh < y.dim(2); ++oh)
+                    for (int64_t ow = 0; ow < y.dim(3); ++ow) {
+                        bool any = false;
+                        double best = 0;
+                        for (int64_t i = oh * c.s - c.pad.top; i < oh * c.s - c.pad.top + c.k; ++i)
+                            for (int64_t j = ow * c.s - c.pad.left; j < ow * c.s - c.pad.left + c.k; ++j) {
+                                if (i < 0 || i >= c.h || j < 0 || j >= c.w) continue;
+                                const double v = xv[static_cast<std::size_t>((plane * c.h + i) * c.w + j)];
+                                if (!any || v > best) best = v;
+                                any = true;
+                            }
+                        const double out = got[static_cast<std::size_t>((plane * y.dim(2) + oh) * y.dim(3) + ow)];
+                        CAPTURE(plane); CAPTURE(oh); CAPTURE(ow);
+                        if (std::isnan(best)) CHECK(std::isnan(out));
+                        else CHECK(out == best);
+                    }
+        }
     }
 }
 

@@ -1,0 +1,49 @@
+#include "core/cpu/f32_path.h"
+
+#include <cstdlib>
+
+#include "core/cpu/blas.h"
+#include "core/error.h"
+#ifdef IGCAM_WITH_ONEDNN
+#include "core/cpu/onednn.h"
+#endif
+
+namespace igcam::cpu {
+
+namespace {
+
+struct Choice {
+    bool onednn;
+    std::string why;  // for reports when oneDNN is not used
+};
+
+const Choice& choice() {
+    static const Choice c = [] {
+        const char* env = std::getenv("IGCAM_CPU_CONV");
+        const std::string asked = env != nullptr ? env : "";
+        IGCAM_CHECK(asked.empty() || asked == "blas" || asked == "onednn", ValueError,
+                    "IGCAM_CPU_CONV must be 'blas' or 'onednn', got '", asked, "'");
+#ifdef IGCAM_WITH_ONEDNN
+        if (asked == "blas") return Choice{false, "IGCAM_CPU_CONV=blas"};
+        return Choice{true, ""};
+#else
+        IGCAM_CHECK(asked != "onednn", ValueError,
+                    "IGCAM_CPU_CONV=onednn, but this build has no oneDNN (Debian package libdnnl-dev)");
+        return Choice{false, "built without oneDNN"};
+#endif
+    }();
+    return c;
+}
+
+}  // namespace
+
+bool f32_uses_onednn() { return choice().onednn; }
+
+std::string f32_path_name() {
+#ifdef IGCAM_WITH_ONEDNN
+    if (choice().onednn) return onednn::version();
+#endif
+    return detail::concat("im2col + ", blas_name(), " (", choice().why, ")");
+}
+
+}  // namespace igcam::cpu

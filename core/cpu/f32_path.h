@@ -1,0 +1,18 @@
+// Which library runs the CPU's float32 convolutions and matrix products: oneDNN when the
+// build has it (IGCAM_WITH_ONEDNN), unless IGCAM_CPU_CONV=blas asks for im2col + OpenBLAS,
+// the path of builds without oneDNN (for comparisons). Float64 (audits, gradchecks) always
+// runs on im2col + OpenBLAS. The environment is read once.
+#pragma once
+
+#include <string>
+
+namespace igcam::cpu {
+
+// True when float32 goes to oneDNN. Throws ValueError when IGCAM_CPU_CONV is neither blas
+// nor onednn, or asks for onednn in a build without it.
+bool f32_uses_onednn();
+
+// For reports: "oneDNN 2.6.3", or "im2col + OpenBLAS (IGCAM_CPU_CONV=blas)" and the like.
+std::string f32_path_name();
+
+}  // namespace igcam::cpu

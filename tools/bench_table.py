@@ -1,0 +1,79 @@
+#!/usr/bin/python3
+"""Prints tools/bench.sh's table from a run directory of igcam-bench and bench_torch.py
+results (<model>.<method>.igcam.json and .torch.json) and its machine.txt.
+
+Usage: tools/bench_table.py [--markdown] RUN_DIR
+
+Columns: medians in ms, ratio = igcam / PyTorch, the arithmetic floor = the convolution and
+linear FLOPs of the forward passes the method needs divided by the peak rate (the faster of
+the GEMM and convolution rates igcam-bench measured through its op API), igcam's time over
+that floor, and each side's peak resident memory growth during the method (MiB).
+"""
+import argparse
+import glob
+import json
+import os
+
+METHODS = ["forward", "gradcam", "gradcam++", "igcam", "scorecam"]
+LABELS = {"forward": "forward", "gradcam": "Grad-CAM", "gradcam++": "Grad-CAM++", "igcam": "IG-CAM, 50 steps",
+          "scorecam": "Score-CAM"}
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--markdown", action="store_true", help="a Markdown table")
+    p.add_argument("run_dir")
+    args = p.parse_args()
+
+    rows, peaks, header = [], {}, {}
+    for path in sorted(glob.glob(os.path.join(args.run_dir, "*.igcam.json"))):
+        ours = json.load(open(path))
+        theirs = json.load(open(path.replace(".igcam.json", ".torch.json")))
+        header = {"igcam": ours["backend"], "blas": ours.get("blas", "?"), "pytorch": f"{theirs['tool']}, {theirs['threads']} threads, "
+                  f"{theirs['allocator']}"}
+        if "conv_gflops" in ours:
+            peaks[ours["model"]] = ours
+        for name, mine in ours["methods"].items():
+            other = theirs["methods"][name]
+            rows.append((ours["model"], name, mine, other))
+
+    # The floor's peak: the fastest rate measured through igcam's op API on this machine.
+    peak = max((max(p["gemm_gflops"], p["conv_gflops"]) for p in peaks.values()), default=None)
+    rows.sort(key=lambda r: (r[0], METHODS.index(r[1]) if r[1] in METHODS else 99))
+    machine = open(os.path.join(args.run_dir, "machine.txt")).read().strip().splitlines()
+
+    table = [["model", "method", "igcam ms", "PyTorch ms", "ratio", "floor ms", "igcam / floor", "igcam MiB",
+              "PyTorch MiB", "runs", "PyTorch variant"]]
+    for model, name, mine, other in rows:
+        floor = mine["gflop"] / peak * 1e3 if peak else float("nan")
+        variant = other.get("variant", "")
+        for o in other.get("others", []):
+            variant += f" (batch {o['variant'].split()[-1]}: {o['median_ms']:.0f} ms)"
+        table.append([model, LABELS.get(name, name), f"{mine['median_ms']:.1f}", f"{other['median_ms']:.1f}",
+                      f"{mine['median_ms'] / other['median_ms']:.2f}", f"{floor:.1f}",
+                      f"{mine['median_ms'] / floor:.2f}", f"{mine['peak_rss_growth_mib']:.0f}",
+                      f"{other['peak_rss_growth_mib']:.0f}", str(mine["repeats"]), variant])
+
+    for line in machine:
+        print(line)
+    print(f"igcam: {header.get('igcam', '?')}; {header.get('blas', '?')}")
+    print(f"PyTorch: {header.get('pytorch', '?')}")
+    for model, p in sorted(peaks.items()):
+        print(f"peak rates ({model} run): sgemm 1024x2048x2048 {p['gemm_gflops']:.0f} GFLOP/s, "
+              f"3x3 conv 256->256 at 56x56 {p['conv_gflops']:.0f} GFLOP/s")
+    if peak:
+        print(f"floor: FLOPs of the forward passes each method needs / {peak:.0f} GFLOP/s (the faster rate)")
+    if args.markdown:
+        print("| " + " | ".join(table[0]) + " |")
+        print("|" + "---|" * len(table[0]))
+        for row in table[1:]:
+            print("| " + " | ".join(row) + " |")
+    else:
+        widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
+        for row in table:
+            print("  ".join(cell.ljust(w) if i < 2 or i == len(row) - 1 else cell.rjust(w)
+                            for i, (cell, w) in enumerate(zip(row, widths))).rstrip())
+
+
+if __name__ == "__main__":
+    main()
