@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# CPU benchmark: igcam (build/bin/igcam-bench) against PyTorch (tools/bench_torch.py) on the
+# Benchmark: igcam (build/bin/igcam-bench) against PyTorch (tools/bench_torch.py) on the
 # same weights, input image and target class; prints one table (tools/bench_table.py) of
 # model x method with both times, their ratio, igcam's time against its arithmetic floor and
 # the peak memory growth of both.
@@ -7,6 +7,11 @@
 #   tools/bench.sh [--models resnet50,vgg16] [--methods forward,gradcam,gradcam++,igcam,scorecam]
 #                  [--repeats 10] [--warmup 2] [--scorecam-repeats 3] [--threads 2]
 #                  [--dir build/bench] [--markdown]
+#                  [--device cpu|cuda] [--tf32] [--igcam-bench PATH] [--python PATH]
+#
+# --device cuda times both sides on the GPU (synchronised, peak GPU memory of each side's
+# allocator); --tf32 lets both use TF32 tensor cores. --igcam-bench and --python point at
+# another build or interpreter (a GPU machine's PyTorch, for instance).
 #
 # The weights are torchvision's architectures with random weights (seed 0), written by
 # tools/export_torchvision.py into --dir the first time; the input is one 224 x 224 image,
@@ -22,6 +27,7 @@ cd "$(dirname "$0")/.."
 models=resnet50,vgg16
 methods=forward,gradcam,gradcam++,igcam,scorecam
 repeats=10 warmup=2 scorecam_repeats=3 threads=2 dir=build/bench markdown=()
+device=cpu tf32=() igcam_bench=build/bin/igcam-bench python=/usr/bin/python3
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --models) models=$2; shift 2 ;;
@@ -32,15 +38,24 @@ while [[ $# -gt 0 ]]; do
     --threads) threads=$2; shift 2 ;;
     --dir) dir=$2; shift 2 ;;
     --markdown) markdown=(--markdown); shift ;;
+    --device) device=$2; shift 2 ;;
+    --tf32) tf32=(--tf32); shift ;;
+    --igcam-bench) igcam_bench=$2; shift 2 ;;
+    --python) python=$2; shift 2 ;;
     *) echo "usage: tools/bench.sh [--models LIST] [--methods LIST] [--repeats N] [--warmup N]" \
-            "[--scorecam-repeats N] [--threads N] [--dir DIR] [--markdown]" >&2; exit 2 ;;
+            "[--scorecam-repeats N] [--threads N] [--dir DIR] [--markdown] [--device D] [--tf32]" \
+            "[--igcam-bench PATH] [--python PATH]" >&2; exit 2 ;;
   esac
 done
 
-python=/usr/bin/python3
 tcmalloc=/usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4
-[[ -x build/bin/igcam-bench ]] || { echo "bench.sh: build/bin/igcam-bench is missing: run tools/build.sh" >&2; exit 1; }
-[[ -e $tcmalloc ]] || { echo "bench.sh: $tcmalloc is missing: run tools/install_deps.sh" >&2; exit 1; }
+preload=()
+[[ -x $igcam_bench ]] || { echo "bench.sh: $igcam_bench is missing: run tools/build.sh" >&2; exit 1; }
+if [[ $device == cpu ]]; then
+  # On the CPU PyTorch's batched passes are several times slower with glibc's malloc.
+  [[ -e $tcmalloc ]] || { echo "bench.sh: $tcmalloc is missing: run tools/install_deps.sh" >&2; exit 1; }
+  preload=("LD_PRELOAD=$tcmalloc")
+fi
 
 mkdir -p "$dir"
 run_dir="$dir/run-$(date +%Y%m%d-%H%M%S)"
@@ -54,6 +69,10 @@ np.random.default_rng(0).uniform(-2, 2, (1, 3, 224, 224)).astype(np.float32))" "
   echo "cpu: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores"
   echo "os: Debian $(cat /etc/debian_version 2>/dev/null || echo '?'), $(uname -r)"
   echo "threads: $threads per side"
+  if [[ $device != cpu ]]; then
+    echo "gpu: $(nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>/dev/null | head -1)," \
+         "math: ${tf32[*]:-strict float32}"
+  fi
 } > "$run_dir/machine.txt"
 
 for model in ${models//,/ }; do
@@ -63,10 +82,11 @@ for model in ${models//,/ }; do
     r=$repeats w=$warmup peak=()
     if [[ $method == scorecam ]]; then r=$scorecam_repeats w=0; fi
     if [[ $method == forward ]]; then peak=(--peak); fi
-    common=(--weights "$weights" --input "$input" --class 0 --methods "$method" --repeats "$r" --warmup "$w")
-    IGCAM_NUM_THREADS=$threads OPENBLAS_NUM_THREADS=$threads \
-      build/bin/igcam-bench "${common[@]}" "${peak[@]}" > "$run_dir/$model.$method.igcam.json"
-    OMP_NUM_THREADS=$threads LD_PRELOAD=$tcmalloc \
+    common=(--weights "$weights" --input "$input" --class 0 --methods "$method" --repeats "$r" --warmup "$w"
+            --device "$device" "${tf32[@]}")
+    IGCAM_NUM_THREADS=$threads OPENBLAS_NUM_THREADS=$threads OMP_NUM_THREADS=$threads \
+      "$igcam_bench" "${common[@]}" "${peak[@]}" > "$run_dir/$model.$method.igcam.json"
+    env OMP_NUM_THREADS="$threads" "${preload[@]}" \
       "$python" tools/bench_torch.py "${common[@]}" --threads "$threads" > "$run_dir/$model.$method.torch.json"
   done
 done

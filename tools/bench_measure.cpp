@@ -9,7 +9,9 @@
 #include <vector>
 
 #include "autograd/grad_mode.h"
+#include "core/backend.h"
 #include "core/ops.h"
+#include "core/storage.h"
 #include "core/random.h"
 #include "layers/conv.h"
 
@@ -47,15 +49,21 @@ double best_gflops(double flops, const std::function<void()>& fn) {
 
 }  // namespace
 
-Timing time_runs(int warmup, int repeats, const std::function<void()>& fn) {
+Timing time_runs(int warmup, int repeats, const std::function<void()>& fn, Device device) {
     malloc_trim(0);  // measure from what is in use, not what the allocator keeps spare
     reset_peak_rss();
     const double resident = status_kib("VmRSS");
-    for (int i = 0; i < warmup; ++i) fn();
+    reset_peak_storage(device);
+    const double live = static_cast<double>(live_storage_bytes(device));
+    const auto run = [&] {
+        fn();
+        synchronize(device);
+    };
+    for (int i = 0; i < warmup; ++i) run();
     std::vector<double> ms;
     for (int i = 0; i < repeats; ++i) {
         const double start = now_ms();
-        fn();
+        run();
         ms.push_back(now_ms() - start);
     }
     std::sort(ms.begin(), ms.end());
@@ -64,6 +72,8 @@ Timing time_runs(int warmup, int repeats, const std::function<void()>& fn) {
     t.min_ms = ms.front();
     t.repeats = repeats;
     t.peak_rss_growth_mib = std::max(0.0, status_kib("VmHWM") - resident) / 1024;
+    if (device.is_cuda())
+        t.peak_device_growth_mib = std::max(0.0, static_cast<double>(peak_storage_bytes(device)) - live) / (1 << 20);
     return t;
 }
 
@@ -84,16 +94,26 @@ double forward_flops(const models::Model& model, const Tensor& input) {
     return flops;
 }
 
-double gemm_gflops() {
-    const Tensor a = random_uniform(Shape{1024, 2048}, -1, 1, 1), b = random_uniform(Shape{2048, 2048}, -1, 1, 2);
-    return best_gflops(2.0 * 1024 * 2048 * 2048, [&] { ops::linear_forward(a, b, Tensor()); });
+double gemm_gflops(Device device) {
+    // A GPU needs a much larger product than the CPU to reach its peak.
+    const int64_t m = device.is_cuda() ? 8192 : 1024, k = device.is_cuda() ? 8192 : 2048, n = k;
+    const Tensor a = random_uniform(Shape{m, k}, -1, 1, 1).to(device), b = random_uniform(Shape{n, k}, -1, 1, 2).to(device);
+    return best_gflops(2.0 * static_cast<double>(m * k * n), [&] {
+        ops::linear_forward(a, b, Tensor());
+        synchronize(device);
+    });
 }
 
-double conv_gflops() {
-    const Tensor x = random_uniform(Shape{1, 256, 56, 56}, -1, 1, 3), w = random_uniform(Shape{256, 256, 3, 3}, -1, 1, 4);
+double conv_gflops(Device device) {
+    const int64_t batch = device.is_cuda() ? 32 : 1;
+    const Tensor x = random_uniform(Shape{batch, 256, 56, 56}, -1, 1, 3).to(device);
+    const Tensor w = random_uniform(Shape{256, 256, 3, 3}, -1, 1, 4).to(device);
     Conv2dParams p;
     p.pad = Padding2d::uniform(1);
-    return best_gflops(2.0 * 256 * 56 * 56 * 256 * 9, [&] { ops::conv2d_forward(x, w, Tensor(), p); });
+    return best_gflops(2.0 * static_cast<double>(batch) * 256 * 56 * 56 * 256 * 9, [&] {
+        ops::conv2d_forward(x, w, Tensor(), p);
+        synchronize(device);
+    });
 }
 
 }  // namespace igcam::bench

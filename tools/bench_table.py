@@ -7,7 +7,8 @@ Usage: tools/bench_table.py [--markdown] RUN_DIR
 Columns: medians in ms, ratio = igcam / PyTorch, the arithmetic floor = the convolution and
 linear FLOPs of the forward passes the method needs divided by the peak rate (the faster of
 the GEMM and convolution rates igcam-bench measured through its op API), igcam's time over
-that floor, and each side's peak resident memory growth during the method (MiB).
+that floor, and each side's peak memory growth during the method (MiB): resident memory on
+the CPU, the allocator's GPU memory for tensors with --device cuda.
 """
 import argparse
 import glob
@@ -30,7 +31,7 @@ def main():
         ours = json.load(open(path))
         theirs = json.load(open(path.replace(".igcam.json", ".torch.json")))
         header = {"igcam": ours["backend"], "blas": ours.get("blas", "?"), "pytorch": f"{theirs['tool']}, {theirs['threads']} threads, "
-                  f"{theirs['allocator']}"}
+                  f"{theirs['allocator']}", "device": ours.get("device", "CPU"), "tf32": ours.get("tf32", False)}
         if "conv_gflops" in ours:
             peaks[ours["model"]] = ours
         for name, mine in ours["methods"].items():
@@ -44,6 +45,10 @@ def main():
 
     table = [["model", "method", "igcam ms", "PyTorch ms", "ratio", "floor ms", "igcam / floor", "igcam MiB",
               "PyTorch MiB", "runs", "PyTorch variant"]]
+
+    def memory(result):
+        return result.get("peak_device_growth_mib", result["peak_rss_growth_mib"])
+
     for model, name, mine, other in rows:
         floor = mine["gflop"] / peak * 1e3 if peak else float("nan")
         variant = other.get("variant", "")
@@ -51,16 +56,17 @@ def main():
             variant += f" (batch {o['variant'].split()[-1]}: {o['median_ms']:.0f} ms)"
         table.append([model, LABELS.get(name, name), f"{mine['median_ms']:.1f}", f"{other['median_ms']:.1f}",
                       f"{mine['median_ms'] / other['median_ms']:.2f}", f"{floor:.1f}",
-                      f"{mine['median_ms'] / floor:.2f}", f"{mine['peak_rss_growth_mib']:.0f}",
-                      f"{other['peak_rss_growth_mib']:.0f}", str(mine["repeats"]), variant])
+                      f"{mine['median_ms'] / floor:.2f}", f"{memory(mine):.0f}",
+                      f"{memory(other):.0f}", str(mine["repeats"]), variant])
 
     for line in machine:
         print(line)
     print(f"igcam: {header.get('igcam', '?')}; {header.get('blas', '?')}")
     print(f"PyTorch: {header.get('pytorch', '?')}")
+    print(f"device: {header.get('device', 'CPU')}{', TF32' if header.get('tf32') else ''}")
     for model, p in sorted(peaks.items()):
-        print(f"peak rates ({model} run): sgemm 1024x2048x2048 {p['gemm_gflops']:.0f} GFLOP/s, "
-              f"3x3 conv 256->256 at 56x56 {p['conv_gflops']:.0f} GFLOP/s")
+        print(f"peak rates ({model} run): sgemm {p['gemm_gflops']:.0f} GFLOP/s, "
+              f"3x3 conv 256->256 at 56x56 {p['conv_gflops']:.0f} GFLOP/s (shapes: tools/bench_measure.h)")
     if peak:
         print(f"floor: FLOPs of the forward passes each method needs / {peak:.0f} GFLOP/s (the faster rate)")
     if args.markdown:

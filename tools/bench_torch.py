@@ -3,14 +3,18 @@
 class as igcam-bench, computed the way a good PyTorch user would: eval mode, parameters
 that do not require grad, torch.no_grad wherever no gradient is needed, a forward hook on
 the target layer that makes its output the leaf of the backward pass (so no parameter
-gradient and no backward below it), strict float32 (no TF32, highest matmul precision),
+gradient and no backward below it), strict float32 (no TF32, highest matmul precision;
+--tf32 allows TF32 in cuDNN and cuBLAS, as igcam-bench --tf32 does),
 IG-CAM steps and Score-CAM masks batched: the whole --batch at once and in chunks of 10,
 the better reported with its variant. Prints one JSON object like igcam-bench, with the
-peak resident memory growth of each method (Linux's VmHWM, reset before the method).
+peak resident memory growth of each method (Linux's VmHWM, reset before the method) and,
+with --device cuda, the peak of the GPU memory PyTorch's allocator hands to tensors above
+what was in use before the method (torch.cuda.max_memory_allocated). GPU runs are timed
+after torch.cuda.synchronize().
 
 Usage: tools/bench_torch.py --weights FILE.h5 [--input X.npy] [--class 0]
        [--methods forward,gradcam,gradcam++,igcam,scorecam] [--size 224] [--repeats 10]
-       [--warmup 2] [--steps 50] [--batch 50] [--threads 2]
+       [--warmup 2] [--steps 50] [--batch 50] [--threads 2] [--device cpu|cuda] [--tf32]
 """
 import argparse
 import ctypes
@@ -82,21 +86,35 @@ def release_free_memory():
             getattr(process, name)(*([0] if name == "malloc_trim" else []))
 
 
-def timed(warmup, repeats, fn):
+def timed(warmup, repeats, fn, device="cpu"):
+    cuda = device.startswith("cuda")
+
+    def run():
+        fn()
+        if cuda:
+            torch.cuda.synchronize()
+
     release_free_memory()
     with open("/proc/self/clear_refs", "w") as f:
         f.write("5")  # resets VmHWM to the current resident size
     resident = status_kib("VmRSS")
+    if cuda:
+        torch.cuda.synchronize()
+        torch.cuda.reset_peak_memory_stats()
+        in_use = torch.cuda.memory_allocated()
     for _ in range(warmup):
-        fn()
+        run()
     ms = []
     for _ in range(repeats):
         start = time.perf_counter()
-        fn()
+        run()
         ms.append((time.perf_counter() - start) * 1e3)
     ms.sort()
-    return {"median_ms": ms[len(ms) // 2], "min_ms": ms[0], "repeats": repeats,
-            "peak_rss_growth_mib": max(0.0, status_kib("VmHWM") - resident) / 1024}
+    result = {"median_ms": ms[len(ms) // 2], "min_ms": ms[0], "repeats": repeats,
+              "peak_rss_growth_mib": max(0.0, status_kib("VmHWM") - resident) / 1024}
+    if cuda:
+        result["peak_device_growth_mib"] = max(0, torch.cuda.max_memory_allocated() - in_use) / 2**20
+    return result
 
 
 def main(argv):
@@ -111,23 +129,31 @@ def main(argv):
     p.add_argument("--steps", type=int, default=50)
     p.add_argument("--batch", type=int, default=50)
     p.add_argument("--threads", type=int, default=os.cpu_count())
+    p.add_argument("--device", default="cpu", help="cpu or cuda[:N]")
+    p.add_argument("--tf32", action="store_true", help="allow TF32 in cuDNN and cuBLAS (GPU)")
     args = p.parse_args(argv)
 
     torch.set_num_threads(args.threads)
-    torch.backends.cuda.matmul.allow_tf32 = False
-    torch.backends.cudnn.allow_tf32 = False
-    torch.set_float32_matmul_precision("highest")
+    torch.backends.cuda.matmul.allow_tf32 = args.tf32
+    torch.backends.cudnn.allow_tf32 = args.tf32
+    torch.set_float32_matmul_precision("high" if args.tf32 else "highest")
+    device = torch.device(args.device)
+    if device.type == "cuda":
+        torch.backends.cudnn.benchmark = True  # what a good GPU user sets for fixed shapes
     model, arch, layer = load(args.weights)
+    model = model.to(device)
     cut = Cut(dict(model.named_modules())[layer])
     if args.input:
         x = torch.from_numpy(np.load(args.input).astype(np.float32))
     else:
         x = torch.rand(1, 3, args.size, args.size, generator=torch.Generator().manual_seed(7)) * 4 - 2
+    x = x.to(device)
     baseline = torch.zeros_like(x)
     c = args.target
     out = {"tool": "pytorch " + torch.__version__, "model": arch, "layer": layer, "size": x.shape[2],
            "class": c, "threads": torch.get_num_threads(),
            "allocator": "tcmalloc" if "tcmalloc" in os.environ.get("LD_PRELOAD", "") else "glibc malloc",
+           "device": torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu", "tf32": args.tf32,
            "methods": {}}
 
     def forward():
@@ -151,7 +177,7 @@ def main(argv):
                 model(baseline)
                 a0 = cut.a
             total = 0
-            ts = torch.arange(1, args.steps + 1, dtype=x.dtype) / args.steps
+            ts = torch.arange(1, args.steps + 1, dtype=x.dtype, device=x.device) / args.steps
             for i in range(0, args.steps, chunk):
                 t = ts[i:i + chunk].view(-1, 1, 1, 1)
                 a, g = capture(model, cut, baseline + t * (x - baseline), c)
@@ -181,7 +207,7 @@ def main(argv):
         if name in batched:
             results = []
             for chunk in sorted({args.batch, 10}, reverse=True):
-                r = timed(args.warmup, args.repeats, batched[name](chunk))
+                r = timed(args.warmup, args.repeats, batched[name](chunk), args.device)
                 r["variant"] = f"batch {chunk}"
                 results.append(r)
                 print(f"pytorch {name} ({r['variant']}): {r['median_ms']:.1f} ms", file=sys.stderr)
@@ -189,7 +215,7 @@ def main(argv):
             best["others"] = [{k: r[k] for k in ("variant", "median_ms")} for r in results if r is not best]
             out["methods"][name] = best
         elif name in methods:
-            out["methods"][name] = timed(args.warmup, args.repeats, methods[name])
+            out["methods"][name] = timed(args.warmup, args.repeats, methods[name], args.device)
             print(f"pytorch {name}: {out['methods'][name]['median_ms']:.1f} ms", file=sys.stderr)
         else:
             sys.exit(f"error: unknown method '{name}'")

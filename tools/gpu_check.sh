@@ -11,28 +11,46 @@
 #   5. runs the benchmark (tools/bench_gpu.sh: ResNet-50 and VGG16, strict float32 and TF32,
 #      igcam against PyTorch on the same weights);
 #   6. prints one table last.
-# Logs go to $OUT when it is set (the device tool's output folder), else to gpu-check/.
+# Everything is written under /tmp/igcam-gpu-check; the table, the logs and the benchmark
+# tables are copied to $OUT when it is set (the device tool's output folder, which takes at
+# most 8 files), else to gpu-check/.
 #   tools/gpu_check.sh [--quick]     --quick: 3 timed runs instead of 10
 set -uo pipefail
 cd "$(dirname "$0")/.."
+work=/tmp/igcam-gpu-check
 out=${OUT:-gpu-check}
-mkdir -p "$out"
+mkdir -p "$work" "$out"
 repeats=10
 [[ "${1:-}" == "--quick" ]] && repeats=3
 rows=()   # "step|result|seconds" for the table
-note() { echo "gpu_check: $*" | tee -a "$out/gpu_check.log"; }
+note() { echo "gpu_check: $*" | tee -a "$work/gpu_check.log"; }
 timed() {  # timed NAME LOGFILE COMMAND...: runs, records pass/fail and seconds
     local name=$1 log=$2
     shift 2
     local t0=$SECONDS
-    if "$@" >"$out/$log" 2>&1; then rows+=("$name|passed|$((SECONDS - t0))")
+    if "$@" >"$work/$log" 2>&1; then rows+=("$name|passed|$((SECONDS - t0))")
     else
         local rc=$?
-        rows+=("$name|FAILED (exit $rc, see $log)|$((SECONDS - t0))")
+        if [[ $rc == 77 ]]; then rows+=("$name|FAILED: skipped itself, no usable GPU (see $log)|$((SECONDS - t0))")
+        else rows+=("$name|FAILED (exit $rc, see $log)|$((SECONDS - t0))"); fi
     fi
 }
+# The table, and the files worth reading, into $out.
+finish() {
+    {
+        echo "== gpu_check: $(head -1 "$work/gpu.txt") =="
+        printf '%s\n' "${rows[@]}" | awk -F'|' '{printf "%-58s %-40s %5ss\n", $1, $2, $3}'
+        [[ -f "$work/bench_table.txt" ]] && cat "$work/bench_table.txt"
+    } > "$work/summary.txt"
+    cat "$work"/test_*.log > "$work/tests.log" 2>/dev/null
+    for f in summary.txt gpu_check.log tests.log sanitizer.log bench.log build.log configure.log; do
+        [[ -f "$work/$f" ]] && cp "$work/$f" "$out/"
+    done
+    echo
+    cat "$work/summary.txt"
+}
 
-nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>&1 | tee "$out/gpu.txt"
+nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>&1 | tee "$work/gpu.txt"
 
 # ---- 1. CUDA libraries ---------------------------------------------------------------------
 pip_libs=$(python3 - <<'PY' 2>/dev/null
@@ -69,12 +87,12 @@ else
     generator=()
     command -v ninja >/dev/null && generator=(-G Ninja)
     if cmake -S . -B build-gpu "${generator[@]}" -DCMAKE_BUILD_TYPE=Release -DIGCAM_CUDA=ON -DIGCAM_WERROR=ON \
-           -DCMAKE_CUDA_ARCHITECTURES=native ${cudnn_root:+-DCUDNN_ROOT=$cudnn_root} >"$out/configure.log" 2>&1 &&
-       cmake --build build-gpu -j "$(nproc)" >"$out/build.log" 2>&1; then
+           -DCMAKE_CUDA_ARCHITECTURES=native ${cudnn_root:+-DCUDNN_ROOT=$cudnn_root} >"$work/configure.log" 2>&1 &&
+       cmake --build build-gpu -j "$(nproc)" >"$work/build.log" 2>&1; then
         rows+=("build for the local GPU|passed|$((SECONDS - t0))")
     else
         rows+=("build for the local GPU|FAILED (see configure.log, build.log; without HDF5, OpenBLAS, libpng and libjpeg here, make .gpu-bundle with tools/gpu_bundle.sh elsewhere and carry it)|$((SECONDS - t0))")
-        printf '%s\n' "${rows[@]}" | column -t -s '|'
+        finish
         exit 1
     fi
     tests=build-gpu/tests
@@ -91,18 +109,15 @@ sanitizer=$(command -v compute-sanitizer || ls /usr/local/cuda/bin/compute-sanit
 if [[ -n "$sanitizer" ]]; then
     timed "compute-sanitizer memcheck, test_gpu_ops, cache off" sanitizer.log \
         env IGCAM_CUDA_CACHING=0 "$sanitizer" --tool memcheck --error-exitcode 9 --print-limit 20 "$tests/test_gpu_ops"
-    grep -E "ERROR SUMMARY" "$out/sanitizer.log" | tail -1 | sed 's/^/gpu_check: /'
+    note "$(grep -E "ERROR SUMMARY" "$work/sanitizer.log" | tail -1)"
 else
     rows+=("compute-sanitizer|not found|0")
 fi
 
 # ---- 5. benchmark ------------------------------------------------------------------------------
-timed "benchmark (ResNet-50, VGG16; strict and TF32)" bench.log tools/bench_gpu.sh "$bin" "$out" "$repeats"
+timed "benchmark (ResNet-50, VGG16; strict and TF32)" bench.log tools/bench_gpu.sh "$bin/igcam-bench" "$work" "$repeats"
 
 # ---- 6. the table --------------------------------------------------------------------------------
-echo
-echo "== gpu_check: $(head -1 "$out/gpu.txt") =="
-printf '%s\n' "${rows[@]}" | awk -F'|' '{printf "%-58s %-40s %5ss\n", $1, $2, $3}'
-[[ -f "$out/bench_table.txt" ]] && cat "$out/bench_table.txt"
+finish
 grep -q FAILED <<<"${rows[*]}" && exit 1
 exit 0

@@ -33,11 +33,14 @@ struct Options {
     int size = 224, repeats = 10, warmup = 2, steps = 50;
     int64_t batch = 50;
     bool peak = false;
+    std::string device = "cpu";
+    bool tf32 = false;
 };
 
 // Everything the timed methods use, built in this one place: where the model and the input
 // live (a --device option) is decided here and nowhere else.
 struct Setup {
+    Device device;
     models::Model model;
     Tensor input;                  // (1, 3, H, W), float32
     std::string layer;             // the target layer
@@ -45,9 +48,12 @@ struct Setup {
 };
 
 Setup make_setup(const Options& o) {
-    Setup s{models::load_model(o.weights, DType::F32), Tensor(), "", {o.target}};
+    Setup s{resolve_device(o.device), models::load_model(o.weights, DType::F32), Tensor(), "", {o.target}};
+    set_tf32(o.tf32);
+    s.model.to(s.device);
     s.layer = o.layer.empty() ? s.model.default_layer : o.layer;
     s.input = o.input.empty() ? random_uniform(Shape{1, 3, o.size, o.size}, -2, 2, 7) : io::read_npy(o.input).to(DType::F32);
+    s.input = s.input.to(s.device);
     IGCAM_CHECK(s.input.rank() == 4 && s.input.dim(0) == 1 && s.input.dim(1) == 3, ShapeError, "--input ", o.input,
                 " must hold one image (1, 3, H, W), got ", s.input.shape().to_string());
     IGCAM_CHECK(o.target >= 0 && o.target < s.model.num_classes(), ValueError, "--class ", o.target,
@@ -90,7 +96,7 @@ Method method(const std::string& name, const Setup& s, const Options& o) {
                     cam::IgCamOptions io;
                     io.steps = o.steps;
                     io.batch = o.batch;
-                    cam::integrated_gradcam(s.model, s.input, Tensor::zeros(s.input.shape()), s.layer, s.classes, io);
+                    cam::integrated_gradcam(s.model, s.input, Tensor::zeros(s.input.shape(), DType::F32, s.device), s.layer, s.classes, io);
                 },
                 o.steps + 1};
     if (name == "scorecam") {
@@ -125,6 +131,8 @@ int main(int argc, char** argv) {
         ->check(CLI::Range(1, 100000))
         ->capture_default_str();
     app.add_flag("--peak", o.peak, "Also measure the GEMM and convolution rates (the floor's peak)");
+    app.add_option("--device", o.device, "cpu, cuda, cuda:N or auto")->capture_default_str();
+    app.add_flag("--tf32", o.tf32, "On a GPU, TF32 tensor-core math for float32 convolutions and GEMMs");
     CLI11_PARSE(app, argc, argv);
     try {
         const Setup s = make_setup(o);
@@ -135,15 +143,18 @@ int main(int argc, char** argv) {
                               {"class", o.target},
                               {"threads", cpu::num_threads()},
                               {"backend", backend_summary()},
+                              {"device", device_description(s.device)},
+                              {"tf32", tf32_enabled()},
                               {"blas", blas_version()},
                               {"methods", nlohmann::json::object()}};
         std::stringstream list(o.methods);
         std::string name;
         while (std::getline(list, name, ',')) {
             const Method m = method(name, s, o);
-            const bench::Timing t = bench::time_runs(o.warmup, o.repeats, m.run);
+            const bench::Timing t = bench::time_runs(o.warmup, o.repeats, m.run, s.device);
             out["methods"][name] = {{"median_ms", t.median_ms}, {"min_ms", t.min_ms}, {"repeats", t.repeats},
                                     {"peak_rss_growth_mib", t.peak_rss_growth_mib}, {"forwards", m.forwards}};
+            if (s.device.is_cuda()) out["methods"][name]["peak_device_growth_mib"] = t.peak_device_growth_mib;
             std::cerr << "igcam " << name << ": " << t.median_ms << " ms\n";
         }
         // NOTE: after the methods, not before: this pass keeps every activation, and the
@@ -153,8 +164,8 @@ int main(int argc, char** argv) {
         for (auto& [key, entry] : out["methods"].items())
             entry["gflop"] = entry["forwards"].get<double>() * flops / 1e9;
         if (o.peak) {
-            out["gemm_gflops"] = bench::gemm_gflops();
-            out["conv_gflops"] = bench::conv_gflops();
+            out["gemm_gflops"] = bench::gemm_gflops(s.device);
+            out["conv_gflops"] = bench::conv_gflops(s.device);
         }
         std::cout << out.dump(1) << "\n";
         return 0;
