@@ -2,7 +2,8 @@
 # The GPU check, one prepared script for a machine with an NVIDIA GPU (made to finish in
 # well under 8 minutes on an H100 with 16 cores):
 #   1. finds cuDNN and cuBLAS (the CUDA toolkit's, or the pip wheels PyTorch brings);
-#   2. builds igcam for the local GPU (-DCMAKE_CUDA_ARCHITECTURES=native) with all cores, or,
+#   2. builds igcam for the local GPU (-DCMAKE_CUDA_ARCHITECTURES=native) with all cores
+#      (warnings are not errors here: that machine's compiler may be newer than CI's), or,
 #      where the machine lacks the build dependencies, unpacks .gpu-bundle/igcam-gpu.tar.xz
 #      (made by tools/gpu_bundle.sh on a machine that has them);
 #   3. runs the GPU suites (test_cuda_check, test_gpu_ops, test_gpu_models);
@@ -86,7 +87,7 @@ if [[ -f .gpu-bundle/igcam-gpu.tar.xz ]]; then
 else
     generator=()
     command -v ninja >/dev/null && generator=(-G Ninja)
-    if cmake -S . -B build-gpu "${generator[@]}" -DCMAKE_BUILD_TYPE=Release -DIGCAM_CUDA=ON -DIGCAM_WERROR=ON \
+    if cmake -S . -B build-gpu "${generator[@]}" -DCMAKE_BUILD_TYPE=Release -DIGCAM_CUDA=ON \
            -DCMAKE_CUDA_ARCHITECTURES=native ${cudnn_root:+-DCUDNN_ROOT=$cudnn_root} >"$work/configure.log" 2>&1 &&
        cmake --build build-gpu -j "$(nproc)" >"$work/build.log" 2>&1; then
         rows+=("build for the local GPU|passed|$((SECONDS - t0))")
