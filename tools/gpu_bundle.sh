@@ -3,7 +3,7 @@
 # (no HDF5, OpenBLAS, libpng or libjpeg development packages there): builds the CUDA
 # backend here for one architecture (default 90, the H100) into build-gpu/, then packs the
 # GPU test binaries, igcam-bench and igcam-run, with every shared library they load beyond
-# glibc, libstdc++ and the CUDA libraries, into .gpu-bundle/igcam-gpu.tar.xz (about 20 MB).
+# glibc, libstdc++ and the CUDA libraries, into .gpu-bundle/igcam-gpu.tar.xz (13 MB for sm_90).
 # Carry .gpu-bundle to the GPU machine; gpu_check.sh unpacks it when it is there.
 #   tools/gpu_bundle.sh [CUDA_ARCHITECTURE]
 set -euo pipefail
