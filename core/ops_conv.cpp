@@ -167,17 +167,21 @@ Tensor conv2d_fused_forward(const Tensor& x, const Tensor& weight, const Tensor&
         check_same_kind(op, x, "x", fusion.residual, "residual");
         check_shape(op, fusion.residual, "residual", output_shape(g));
     }
-    Tensor y = Tensor::empty(output_shape(g), x.dtype(), x.device());
     Tensor scale, shift;
-    if (bn != nullptr) detail::batch_norm_affine(op, y, bn->gamma, bn->beta, bn->mean, bn->var, bn->eps, scale, shift);
+    if (bn != nullptr)
+        // Checked against one (1, out_channels) row: the output itself is made below.
+        detail::batch_norm_affine(op, Tensor::empty(Shape{1, g.out_channels}), bn->gamma, bn->beta, bn->mean, bn->var,
+                                  bn->eps, scale, shift);
+    // x, the weights and the residual go by storage: oneDNN may hold them in its own layout.
+    auto operand = [](const Tensor& t) { return cpu::F32Operand{t.storage().get(), t.offset_bytes()}; };
     cpu::ConvEpilogue epilogue;
     epilogue.scale = bn != nullptr ? scale.data<float>() : nullptr;
     epilogue.shift = bn != nullptr ? shift.data<float>() : nullptr;
-    epilogue.residual = fusion.residual.defined() ? fusion.residual.data<float>() : nullptr;
+    if (fusion.residual.defined()) epilogue.residual = operand(fusion.residual);
     epilogue.relu = fusion.relu;
-    cpu::conv2d_fused_forward_f32(y.data<float>(), x.data<float>(), weight.data<float>(),
-                                  bias.defined() ? bias.data<float>() : nullptr, epilogue, g);
-    return y;
+    return Tensor::from_storage(cpu::conv2d_fused_forward_f32(operand(x), operand(weight),
+                                                              bias.defined() ? bias.data<float>() : nullptr, epilogue, g),
+                                output_shape(g), DType::F32);
 }
 
 // ---- linear ---------------------------------------------------------------------------

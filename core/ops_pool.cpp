@@ -75,6 +75,12 @@ Tensor max_pool2d_forward(const Tensor& x, const Pool2dParams& params) {
     const char* op = "max_pool2d_forward";
     check_rank(op, x, "x", 4, "(N, C, H, W)");
     const Pool2dGeometry g = pool_geometry(op, x.shape(), params);
+    if (x.device().is_cpu() && x.dtype() == DType::F32) {
+        // Values a oneDNN convolution left in its layout are pooled in that layout.
+        const cpu::F32Operand operand{x.storage().get(), x.offset_bytes()};
+        if (auto kept = cpu::max_pool2d_forward_kept_layout(operand, x.dim(0), x.dim(1), g))
+            return Tensor::from_storage(std::move(kept), pooled_shape(x.shape(), g), DType::F32);
+    }
     Tensor y = Tensor::empty(pooled_shape(x.shape(), g), x.dtype(), x.device());
     dispatch(op, x, [&](auto zero) {
         using T = decltype(zero);

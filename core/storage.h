@@ -2,8 +2,11 @@
 // through shared_ptr; the CPU buffer is 64-byte aligned so BLAS and vector loads are happy.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
+#include <functional>
 #include <memory>
+#include <mutex>
 
 #include "core/device.h"
 
@@ -15,21 +18,57 @@ public:
     // size when the allocation fails, DeviceError for a device this build cannot use.
     static std::shared_ptr<Storage> allocate(std::size_t bytes, Device device);
 
+    // The same values in a backend's own layout (oneDNN's channel-blocked one), so that
+    // the next op of that backend reads them without a reorder. Two kinds:
+    // - pending: the plain values are not written yet; write_plain writes them (bytes()
+    //   of row-major values) from `values` on the first data() call;
+    // - derived: the plain values exist and `values` was made from them (write_plain is
+    //   null), a cache.
+    // Either way data() drops the alternate: it is not kept in step with later writes.
+    struct Alternate {
+        std::shared_ptr<void> values;  // the backend's object, of the type `owner` names
+        const void* owner = nullptr;   // a tag address of the backend that made `values`
+        std::function<void(void* plain)> write_plain;
+    };
+
+    // A CPU storage whose values exist only as the pending `alternate` until data() is
+    // first called, which allocates the plain buffer then. Counted against the budget now.
+    static std::shared_ptr<Storage> deferred(std::size_t bytes, Alternate alternate);
+
     ~Storage();
     Storage(const Storage&) = delete;
     Storage& operator=(const Storage&) = delete;
 
-    void* data() const { return data_; }
+    // The plain (row-major) values; written from a pending alternate first. Drops the
+    // alternate, since the caller may write through the pointer.
+    void* data() const {
+        if (has_alternate_.load(std::memory_order_acquire)) drop_alternate();
+        return data_;
+    }
     std::size_t bytes() const { return bytes_; }
     Device device() const { return device_; }
+
+    // Whether some alternate is attached now (for tests).
+    bool holds_alternate() const { return has_alternate_.load(std::memory_order_acquire); }
+    // The alternate `owner` attached, or null (none, or another owner's). Leaves the
+    // plain values as they are.
+    std::shared_ptr<void> alternate(const void* owner) const;
+    // Attaches a derived alternate (write_plain null), replacing any other: only after the
+    // plain values were read through data().
+    void set_derived(std::shared_ptr<void> values, const void* owner);
 
 private:
     Storage(void* data, std::size_t bytes, Device device)
         : data_(data), bytes_(bytes), device_(device) {}
+    void drop_alternate() const;
 
-    void* data_;
+    // Mutable: a const Storage still writes its pending values on first read.
+    mutable void* data_;
     std::size_t bytes_;
     Device device_;
+    mutable std::mutex alternate_mutex_;
+    mutable Alternate alternate_;
+    mutable std::atomic<bool> has_alternate_{false};
 };
 
 // Process-wide switches for tests and audits.

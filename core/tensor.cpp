@@ -28,6 +28,17 @@ Tensor Tensor::empty(const Shape& shape, DType dtype, Device device) {
     return t;
 }
 
+Tensor Tensor::from_storage(std::shared_ptr<Storage> storage, const Shape& shape, DType dtype) {
+    Tensor t;
+    t.shape_ = shape;
+    t.dtype_ = dtype;
+    IGCAM_CHECK(storage != nullptr && storage->bytes() == t.bytes(), ShapeError, "from_storage: ",
+                storage ? storage->bytes() : 0, " bytes do not hold shape ", shape.to_string(), " of ",
+                dtype_name(dtype));
+    t.storage_ = std::move(storage);
+    return t;
+}
+
 Tensor Tensor::zeros(const Shape& shape, DType dtype, Device device) {
     return full(shape, 0.0, dtype, device);
 }

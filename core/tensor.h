@@ -68,6 +68,13 @@ public:
     double at(std::initializer_list<int64_t> index) const;
     std::vector<double> to_vector() const;    // every element, row-major, as double
 
+    // The storage and where this tensor starts in it, for a backend that keeps a storage's
+    // values in its own layout (Storage::Alternate) and must not make the plain ones.
+    const std::shared_ptr<Storage>& storage() const { return storage_; }
+    std::size_t offset_bytes() const { return offset_bytes_; }
+    // A tensor over all of `storage` (whose bytes must be shape's numel in dtype).
+    static Tensor from_storage(std::shared_ptr<Storage> storage, const Shape& shape, DType dtype);
+
     // True when both tensors view the same bytes of the same storage.
     bool same_storage(const Tensor& other) const { return storage_ == other.storage_; }
 

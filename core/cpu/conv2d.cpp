@@ -253,12 +253,11 @@ void conv2d_backward_bias(T* grad_bias, const T* grad_y, const Conv2dGeometry& g
     });
 }
 
-void conv2d_fused_forward_f32(float* y, const float* x, const float* weight, const float* bias,
-                              const ConvEpilogue& epilogue, const Conv2dGeometry& g) {
+std::shared_ptr<Storage> conv2d_fused_forward_f32(F32Operand x, F32Operand weight, const float* bias,
+                                                  const ConvEpilogue& epilogue, const Conv2dGeometry& g) {
 #ifdef IGCAM_WITH_ONEDNN
-    if (f32_uses_onednn()) return onednn::conv2d_forward(y, x, weight, bias, g, epilogue);
+    if (f32_uses_onednn()) return onednn::conv2d_fused_forward(x, weight, bias, epilogue, g);
 #endif
-    (void)y;
     (void)x;
     (void)weight;
     (void)bias;

@@ -4,7 +4,11 @@
 // Tensors are contiguous NCHW; sizes come from Conv2dGeometry g.
 #pragma once
 
+#include <memory>
+
+#include "core/cpu/f32_path.h"
 #include "core/op_params.h"
+#include "core/storage.h"
 
 namespace igcam::cpu {
 
@@ -30,17 +34,20 @@ void conv2d_backward_bias(T* grad_bias, const T* grad_y, const Conv2dGeometry& g
 
 // Applied to every output of a fused convolution before it is stored:
 // y = relu?(y * scale[o] + shift[o] + residual); scale and shift (out_channels) are both
-// null or both set; residual (batch, out_channels, out_h, out_w) may be null.
+// null or both set; residual (batch, out_channels, out_h, out_w) may be undefined.
 struct ConvEpilogue {
     const float* scale = nullptr;
     const float* shift = nullptr;
-    const float* residual = nullptr;
+    F32Operand residual;
     bool relu = false;
 };
 
 // y = epilogue(conv(x, weight) + bias), float32 through oneDNN as one primitive; requires
 // f32_uses_onednn() (ops::conv2d_fused_forward composes the separate ops otherwise).
-void conv2d_fused_forward_f32(float* y, const float* x, const float* weight, const float* bias,
-                              const ConvEpilogue& epilogue, const Conv2dGeometry& g);
+// x (batch, in_channels, in_h, in_w), weight (out_channels, in_channels, kernel_h,
+// kernel_w), bias (out_channels) or null. Returns y's storage (batch, out_channels, out_h,
+// out_w), whose values may stay in oneDNN's layout until they are first read.
+std::shared_ptr<Storage> conv2d_fused_forward_f32(F32Operand x, F32Operand weight, const float* bias,
+                                                  const ConvEpilogue& epilogue, const Conv2dGeometry& g);
 
 }  // namespace igcam::cpu

@@ -3,6 +3,9 @@
 // the weights in whatever layout it picks (format_tag::any); our buffers are reordered into
 // those layouts and the result back. The cache holds, per geometry and direction, the
 // primitive and those reorders.
+// The fused forward (no graph recorded) skips most of those reorders: its output stays
+// blocked on its storage until something else reads it, the next fused convolution takes
+// it as it is, and the weights' reordered copy stays on the weights' storage.
 //
 // NOTE: the layouts were measured (2 cores, AVX-512, ResNet-50 at 224 x 224, medians):
 //                             forward, batch 1   IG-CAM, 50 steps in one batch
@@ -13,6 +16,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstring>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -34,48 +38,26 @@ using Tag = memory::format_tag;
 
 enum class Direction : int64_t { Forward, BackwardData, BackwardWeight };
 
-// Sizes in oneDNN's order; padding_r is what the output size actually uses, which is
-// never more than the caller's bottom/right padding (floor division drops the rest).
+// Sizes in oneDNN's order.
 struct Dims {
     memory::dims x, weight, y, bias, strides, padding_l, padding_r;
 };
 
 Dims dims_of(const Conv2dGeometry& g) {
-    auto used_right = [](int64_t in, int64_t out, int64_t kernel, int64_t stride, int64_t left) {
-        return std::max<int64_t>(0, (out - 1) * stride + kernel - in - left);
-    };
     return {{g.batch, g.in_channels, g.in_h, g.in_w},
             {g.out_channels, g.in_channels, g.kernel_h, g.kernel_w},
             {g.batch, g.out_channels, g.out_h, g.out_w},
             {g.out_channels},
             {g.stride_h, g.stride_w},
             {g.pad_top, g.pad_left},
-            {used_right(g.in_h, g.out_h, g.kernel_h, g.stride_h, g.pad_top),
-             used_right(g.in_w, g.out_w, g.kernel_w, g.stride_w, g.pad_left)}};
+            {used_padding_right(g.in_h, g.out_h, g.kernel_h, g.stride_h, g.pad_top),
+             used_padding_right(g.in_w, g.out_w, g.kernel_w, g.stride_w, g.pad_left)}};
 }
 
 memory::desc plain(const memory::dims& d, Tag tag) { return memory::desc(d, memory::data_type::f32, tag); }
 memory::desc any(const memory::dims& d) { return plain(d, Tag::any); }
 
-// The channel block of oneDNN's direct kernels on this CPU: 16 floats with AVX-512, 8 with
-// AVX2, none below.
-int64_t channel_block() {
-    static const int64_t block = [] {
-        const auto isa = static_cast<unsigned>(dnnl::get_effective_cpu_isa());
-        const auto has = [isa](dnnl_cpu_isa_t level) { return (isa & level) == static_cast<unsigned>(level); };
-        return has(dnnl_cpu_isa_avx512_core) ? int64_t{16} : has(dnnl_cpu_isa_avx2) ? int64_t{8} : int64_t{0};
-    }();
-    return block;
-}
-
-// The layout asked for an activation (x, y or their gradients) d = (N, C, H, W): blocked
-// by channels (nChw16c with AVX-512) when C is a multiple of the block, as PyTorch asks
-// for too; plain NCHW otherwise (e.g. the 3 input channels of a stem).
-memory::desc activation(const memory::dims& d) {
-    const int64_t block = channel_block();
-    if (block == 0 || d[1] % block != 0) return plain(d, Tag::nchw);
-    return plain(d, block == 16 ? Tag::nChw16c : Tag::nChw8c);
-}
+memory::desc activation(const memory::dims& d) { return activation_desc(d); }
 
 // Buffers for one call (reordered operands, the scratchpad), from igcam's CPU allocator,
 // which keeps large blocks for reuse: oneDNN's own allocations would go back to the kernel
@@ -83,12 +65,16 @@ memory::desc activation(const memory::dims& d) {
 class CallBuffers {
 public:
     memory make(const memory::desc& d) {
-        held_.push_back(Storage::allocate(d.get_size(), Device::cpu()));
-        return memory(d, engine(), held_.back()->data());
+        auto buffer = Storage::allocate(d.get_size(), Device::cpu());
+        memory m(d, engine(), buffer->data());
+        held_.push_back(std::move(buffer));
+        return m;
     }
+    // Keeps `owner` (of memory that some argument points into) alive until the call ends.
+    void keep(std::shared_ptr<void> owner) { held_.push_back(std::move(owner)); }
 
 private:
-    std::vector<std::shared_ptr<Storage>> held_;
+    std::vector<std::shared_ptr<void>> held_;
 };
 
 // One argument of a primitive: the layout the primitive wants, our plain layout, and the
@@ -111,25 +97,23 @@ struct Operand {
     // The memory to hand to the primitive for the input at `data`, reordered if needed
     // (and scaled by `scales`, the length of the first dimension, for a scaled operand).
     memory input(const float* data, CallBuffers& buffers, const float* scales = nullptr) const {
-        memory mine(user, engine(), const_cast<float*>(data));  // read only: oneDNN's API is not const
-        if (!reorder) return mine;
+        if (!reorder) return memory(user, engine(), const_cast<float*>(data));  // read only: oneDNN's API is not const
         memory theirs = buffers.make(wanted);
+        reorder_into(data, theirs, scales);
+        return theirs;
+    }
+    // Reorders the input at `data` into `theirs` (laid out as `wanted`), scaled as input().
+    void reorder_into(const float* data, const memory& theirs, const float* scales = nullptr) const {
+        memory mine(user, engine(), const_cast<float*>(data));
         std::unordered_map<int, memory> args{{DNNL_ARG_FROM, mine}, {DNNL_ARG_TO, theirs}};
         if (scales != nullptr)
             args.emplace(DNNL_ARG_ATTR_OUTPUT_SCALES,
                          memory(plain({user.dims()[0]}, Tag::x), engine(), const_cast<float*>(scales)));
         reorder->execute(stream(), args);
-        return theirs;
     }
-    // The memory the primitive writes the output into; finish() moves it to `data`. With
-    // `initial` (same shape, our layout) it starts as a copy of that.
-    memory output(float* data, CallBuffers& buffers, const float* initial = nullptr) const {
-        memory theirs = reorder ? buffers.make(wanted) : memory(user, engine(), data);
-        if (initial != nullptr) {
-            memory start(user, engine(), const_cast<float*>(initial));
-            dnnl::reorder(start, theirs).execute(stream(), start, theirs);
-        }
-        return theirs;
+    // The memory the primitive writes the output into; finish() moves it to `data`.
+    memory output(float* data, CallBuffers& buffers) const {
+        return reorder ? buffers.make(wanted) : memory(user, engine(), data);
     }
     void finish(memory written, float* data) const {
         if (!reorder) return;
@@ -244,21 +228,128 @@ std::shared_ptr<const Entry> cached(const Conv2dGeometry& g, Direction direction
     return cache.emplace(key, create(g, direction, bias, post)).first->second;
 }
 
+[[noreturn]] void fail(const Conv2dGeometry& g, const dnnl::error& error) {
+    detail::throw_error<Error>("oneDNN convolution failed (x ", g.batch, "x", g.in_channels, "x", g.in_h, "x", g.in_w,
+                               ", weight ", g.out_channels, "x", g.in_channels, "x", g.kernel_h, "x", g.kernel_w,
+                               "): ", error.what(), "; IGCAM_CPU_CONV=blas runs the im2col + BLAS convolution instead");
+}
+
+// The primitive's extra arguments: its scratchpad, and the bias (out_channels) when there
+// is one.
+void add_scratchpad_and_bias(const Entry& e, const Conv2dGeometry& g, const float* bias, CallBuffers& buffers,
+                             std::unordered_map<int, memory>& args) {
+    if (e.scratchpad.get_size() > 0) args.emplace(DNNL_ARG_SCRATCHPAD, buffers.make(e.scratchpad));
+    if (bias != nullptr)
+        args.emplace(DNNL_ARG_BIAS, memory(plain({g.out_channels}, Tag::x), engine(), const_cast<float*>(bias)));
+}
+
 // Runs the cached primitive on `first` and `second` (its first two operands, see Entry),
 // writing the third into `out`.
 void run(const Conv2dGeometry& g, Direction direction, const float* first, const float* second,
-         const float* bias, float* out, const ConvEpilogue& epilogue = {}) {
+         const float* bias, float* out) {
     use_igcam_threads();
     try {
-        const PostOps post{epilogue.scale != nullptr, epilogue.residual != nullptr, epilogue.relu};
-        const std::shared_ptr<const Entry> e = cached(g, direction, bias != nullptr, post);
+        const std::shared_ptr<const Entry> e = cached(g, direction, bias != nullptr, PostOps{});
         CallBuffers buffers;
         std::unordered_map<int, memory> args;
         args.emplace(e->args[0], e->operands[0]->input(first, buffers));
-        args.emplace(e->args[1], e->operands[1]->input(second, buffers, epilogue.scale));
-        memory result = e->operands[2]->output(out, buffers, epilogue.residual);
+        args.emplace(e->args[1], e->operands[1]->input(second, buffers));
+        memory result = e->operands[2]->output(out, buffers);
         args.emplace(e->args[2], result);
-        if (e->scratchpad.get_size() > 0) args.emplace(DNNL_ARG_SCRATCHPAD, buffers.make(e->scratchpad));
+        add_scratchpad_and_bias(*e, g, bias, buffers, args);
+        e->primitive.execute(stream(), args);
+        e->operands[2]->finish(result, out);
+        stream().wait();
+    } catch (const dnnl::error& error) {
+        fail(g, error);
+    }
+}
+
+// ---- the fused forward, which keeps oneDNN's layouts on the storages ----
+
+// The tag naming the weights' copy the fused forward keeps (Storage::Alternate::owner).
+const char kWeightsTag = 0;
+
+// Weights in a primitive's layout, output channel o multiplied by scale[o] (empty: not
+// scaled), derived alternate of the weights' storage.
+struct PreparedWeights {
+    memory::desc desc;
+    std::vector<float> scale;
+    std::shared_ptr<Storage> buffer;
+};
+
+// x as the primitive wants it: the blocked values its storage holds, when they are laid out
+// that way; otherwise its plain values, reordered.
+memory activation_input(const F32Operand& x, const Operand& operand, CallBuffers& buffers) {
+    if (auto held = blocked_of(x, operand.wanted)) {
+        buffers.keep(held);
+        return held->memory();
+    }
+    return operand.input(x.plain(), buffers);
+}
+
+// The weights as the primitive wants them, scaled by `scale` (out_channels, or null): the
+// copy kept on their storage when it matches, else a new one, kept there for the next call.
+memory weights_input(const F32Operand& weight, const Operand& operand, const float* scale, int64_t out_channels,
+                     CallBuffers& buffers) {
+    if (!operand.reorder) return memory(operand.user, engine(), const_cast<float*>(weight.plain()));
+    if (weight.offset_bytes != 0) return operand.input(weight.plain(), buffers, scale);  // a view: not kept
+    std::vector<float> scales;
+    if (scale != nullptr) scales.assign(scale, scale + out_channels);
+    auto held = std::static_pointer_cast<PreparedWeights>(weight.storage->alternate(&kWeightsTag));
+    if (!held || !(held->desc == operand.wanted) || held->scale != scales) {
+        const float* values = weight.plain();  // drops the old copy: set_derived follows it
+        held = std::make_shared<PreparedWeights>(
+            PreparedWeights{operand.wanted, std::move(scales), Storage::allocate(operand.wanted.get_size(), Device::cpu())});
+        operand.reorder_into(values, memory(held->desc, engine(), held->buffer->data()), scale);
+        weight.storage->set_derived(held, &kWeightsTag);
+    }
+    buffers.keep(held);
+    return memory(held->desc, engine(), held->buffer->data());
+}
+
+}  // namespace
+
+void conv2d_forward(float* y, const float* x, const float* weight, const float* bias, const Conv2dGeometry& g) {
+    run(g, Direction::Forward, x, weight, bias, y);
+}
+
+std::shared_ptr<Storage> conv2d_fused_forward(F32Operand x, F32Operand weight, const float* bias,
+                                              const ConvEpilogue& epilogue, const Conv2dGeometry& g) {
+    use_igcam_threads();
+    try {
+        const PostOps post{epilogue.scale != nullptr, epilogue.residual.defined(), epilogue.relu};
+        const std::shared_ptr<const Entry> e = cached(g, Direction::Forward, bias != nullptr, post);
+        const Operand& out = *e->operands[2];
+        CallBuffers buffers;
+        std::unordered_map<int, memory> args;
+        args.emplace(DNNL_ARG_SRC, activation_input(x, *e->operands[0], buffers));
+        args.emplace(DNNL_ARG_WEIGHTS, weights_input(weight, *e->operands[1], epilogue.scale, g.out_channels, buffers));
+
+        // The output in the primitive's layout; it starts as the residual when there is one
+        // (the sum post-op adds to it).
+        const std::size_t plain_bytes = out.user.get_size();
+        std::shared_ptr<Blocked> blocked;
+        std::shared_ptr<Storage> result;
+        memory dst;
+        if (out.reorder) {
+            blocked = Blocked::make(out.wanted);
+            dst = blocked->memory();
+        } else {
+            result = Storage::allocate(plain_bytes, Device::cpu());
+            dst = memory(out.user, engine(), result->data());
+        }
+        if (epilogue.residual.defined()) {
+            if (auto held = blocked_of(epilogue.residual, dst.get_desc()))
+                std::memcpy(dst.get_data_handle(), held->buffer->data(), dst.get_desc().get_size());
+            else if (out.reorder) {
+                memory mine(out.user, engine(), const_cast<float*>(epilogue.residual.plain()));
+                dnnl::reorder(mine, dst).execute(stream(), mine, dst);
+            } else
+                std::memcpy(dst.get_data_handle(), epilogue.residual.plain(), plain_bytes);
+        }
+        args.emplace(DNNL_ARG_DST, dst);
+
         std::vector<float> folded;  // the batch norm's shift, plus the bias it scales
         if (post.affine) {
             folded.resize(static_cast<std::size_t>(g.out_channels));
@@ -267,24 +358,17 @@ void run(const Conv2dGeometry& g, Direction direction, const float* first, const
                                                epilogue.shift[o]);
             bias = folded.data();
         }
-        if (bias != nullptr)
-            args.emplace(DNNL_ARG_BIAS, memory(plain({g.out_channels}, Tag::x), engine(), const_cast<float*>(bias)));
+        add_scratchpad_and_bias(*e, g, bias, buffers, args);
         e->primitive.execute(stream(), args);
-        e->operands[2]->finish(result, out);
         stream().wait();
+        if (!blocked) return result;
+
+        // The plain values are made only when something other than a oneDNN op reads them
+        // (the classifier, a saved activation).
+        return pending_storage(blocked, out.user);
     } catch (const dnnl::error& error) {
-        detail::throw_error<Error>("oneDNN convolution failed (x ", g.batch, "x", g.in_channels, "x", g.in_h, "x",
-                                   g.in_w, ", weight ", g.out_channels, "x", g.in_channels, "x", g.kernel_h, "x",
-                                   g.kernel_w, "): ", error.what(),
-                                   "; IGCAM_CPU_CONV=blas runs the im2col + BLAS convolution instead");
+        fail(g, error);
     }
-}
-
-}  // namespace
-
-void conv2d_forward(float* y, const float* x, const float* weight, const float* bias, const Conv2dGeometry& g,
-                    const ConvEpilogue& epilogue) {
-    run(g, Direction::Forward, x, weight, bias, y, epilogue);
 }
 
 void conv2d_backward_data(float* grad_x, const float* grad_y, const float* weight, const Conv2dGeometry& g) {

@@ -9,12 +9,19 @@
 
 namespace igcam::cpu::onednn {
 
-// y (batch, out_channels, out_h, out_w) = epilogue(conv(x (batch, in_channels, in_h, in_w),
-// weight (out_channels, in_channels, kernel_h, kernel_w)) + bias (out_channels)), or no bias
-// when bias is null; the epilogue (batch-norm scale and shift, ReLU) runs inside the
-// primitive as oneDNN post-ops. Assigns y.
-void conv2d_forward(float* y, const float* x, const float* weight, const float* bias,
-                    const Conv2dGeometry& g, const ConvEpilogue& epilogue = {});
+// y (batch, out_channels, out_h, out_w) = conv(x (batch, in_channels, in_h, in_w),
+// weight (out_channels, in_channels, kernel_h, kernel_w)) + bias (out_channels), or no bias
+// when bias is null. Assigns y.
+void conv2d_forward(float* y, const float* x, const float* weight, const float* bias, const Conv2dGeometry& g);
+
+// As core/cpu/conv2d.h's conv2d_fused_forward_f32: the epilogue runs inside the primitive
+// (the batch norm folded into the weights and bias, the residual and ReLU as post-ops).
+// The result stays in the primitive's layout, attached to the returned storage as a
+// pending alternate: a following fused convolution reads it as it is, anything else makes
+// the plain values on first read. x and the residual are read the same way; the weights'
+// reordered (and scaled) copy is kept on their storage until they are read elsewhere.
+std::shared_ptr<Storage> conv2d_fused_forward(F32Operand x, F32Operand weight, const float* bias,
+                                              const ConvEpilogue& epilogue, const Conv2dGeometry& g);
 
 // grad_x (batch, in_channels, in_h, in_w) from grad_y (batch, out_channels, out_h, out_w).
 // Assigns grad_x.

@@ -1,5 +1,7 @@
 #include "core/cpu/onednn.h"
 
+#include <algorithm>
+
 #if DNNL_CPU_THREADING_RUNTIME == DNNL_RUNTIME_OMP
 #include <omp.h>
 #endif
@@ -36,6 +38,59 @@ void use_igcam_threads() {
     }();
     (void)done;
 #endif
+}
+
+int64_t channel_block() {
+    static const int64_t block = [] {
+        const auto isa = static_cast<unsigned>(dnnl::get_effective_cpu_isa());
+        const auto has = [isa](dnnl_cpu_isa_t level) { return (isa & level) == static_cast<unsigned>(level); };
+        return has(dnnl_cpu_isa_avx512_core) ? int64_t{16} : has(dnnl_cpu_isa_avx2) ? int64_t{8} : int64_t{0};
+    }();
+    return block;
+}
+
+dnnl::memory::desc activation_desc(const dnnl::memory::dims& d) {
+    using Tag = dnnl::memory::format_tag;
+    const int64_t block = channel_block();
+    const Tag tag = block == 0 || d[1] % block != 0 ? Tag::nchw : block == 16 ? Tag::nChw16c : Tag::nChw8c;
+    return dnnl::memory::desc(d, dnnl::memory::data_type::f32, tag);
+}
+
+int64_t used_padding_right(int64_t in, int64_t out, int64_t kernel, int64_t stride, int64_t left) {
+    return std::max<int64_t>(0, (out - 1) * stride + kernel - in - left);
+}
+
+namespace {
+const char kBlockedTag = 0;  // Storage::Alternate::owner of a Blocked
+}
+
+std::shared_ptr<Blocked> Blocked::make(const dnnl::memory::desc& desc) {
+    return std::make_shared<Blocked>(Blocked{desc, Storage::allocate(desc.get_size(), Device::cpu())});
+}
+
+dnnl::memory Blocked::memory() const { return dnnl::memory(desc, engine(), buffer->data()); }
+
+std::shared_ptr<Blocked> blocked_of(const F32Operand& x, const dnnl::memory::desc& wanted) {
+    if (x.offset_bytes != 0) return nullptr;
+    auto held = std::static_pointer_cast<Blocked>(x.storage->alternate(&kBlockedTag));
+    return held && held->desc == wanted ? held : nullptr;
+}
+
+std::shared_ptr<Storage> pending_storage(std::shared_ptr<Blocked> blocked, const dnnl::memory::desc& plain) {
+    Storage::Alternate pending;
+    pending.values = blocked;
+    pending.owner = &kBlockedTag;
+    pending.write_plain = [blocked, plain](void* values) {
+        use_igcam_threads();
+        try {
+            dnnl::memory theirs = blocked->memory(), mine(plain, engine(), values);
+            dnnl::reorder(theirs, mine).execute(stream(), theirs, mine);
+            stream().wait();
+        } catch (const dnnl::error& error) {
+            detail::throw_error<Error>("oneDNN reorder to the plain layout failed: ", error.what());
+        }
+    };
+    return Storage::deferred(plain.get_size(), std::move(pending));
 }
 
 void sgemm(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a,

@@ -3,6 +3,9 @@
 #include <algorithm>
 
 #include "core/cpu/parallel.h"
+#ifdef IGCAM_WITH_ONEDNN
+#include "core/cpu/pool2d_onednn.h"
+#endif
 #include "core/window_math.h"
 
 namespace igcam::cpu {
@@ -171,5 +174,17 @@ void adaptive_avg_pool2d_backward(T* grad_x, const T* grad_y, int64_t planes, in
 IGCAM_INSTANTIATE_POOL2D(float)
 IGCAM_INSTANTIATE_POOL2D(double)
 #undef IGCAM_INSTANTIATE_POOL2D
+
+std::shared_ptr<Storage> max_pool2d_forward_kept_layout(const F32Operand& x, int64_t batch, int64_t channels,
+                                                        const Pool2dGeometry& g) {
+#ifdef IGCAM_WITH_ONEDNN
+    if (f32_uses_onednn()) return onednn::max_pool2d_forward(x, batch, channels, g);
+#endif
+    (void)x;
+    (void)batch;
+    (void)channels;
+    (void)g;
+    return nullptr;
+}
 
 }  // namespace igcam::cpu

@@ -1,5 +1,8 @@
 // Tensor: construction, views sharing storage, clone, dtype conversion, devices, shapes;
 // the CPU allocator under it.
+#include <memory>
+#include <vector>
+
 #include "core/random.h"
 #include "core/storage.h"
 #include "core/tensor.h"
@@ -69,6 +72,43 @@ TEST_CASE("cpu allocator: a freed large block serves the next request of its siz
     cpu_free(second);
     cpu_free(third);
     cpu_free(nullptr);  // a no-op, like free()
+}
+
+TEST_CASE("storage: a pending alternate writes the plain values once, on first read") {
+    static const char owner = 0, other_owner = 0;
+    int writes = 0;
+    auto values = std::make_shared<std::vector<float>>(std::vector<float>{4, 3, 2, 1});
+    Storage::Alternate pending;
+    pending.values = values;
+    pending.owner = &owner;
+    pending.write_plain = [values, &writes](void* plain) {  // stands for a layout change: reversed
+        ++writes;
+        for (std::size_t i = 0; i < values->size(); ++i) static_cast<float*>(plain)[i] = (*values)[values->size() - 1 - i];
+    };
+    const std::size_t live = live_storage_bytes(Device::cpu());
+    const Tensor t = Tensor::from_storage(Storage::deferred(4 * sizeof(float), pending), Shape{2, 2}, DType::F32);
+    CHECK(live_storage_bytes(Device::cpu()) == live + 4 * sizeof(float));  // counted before it is made
+    CHECK(t.storage()->holds_alternate());
+    CHECK(t.storage()->alternate(&owner) == values);
+    CHECK(t.storage()->alternate(&other_owner) == nullptr);
+    CHECK(writes == 0);
+    const Tensor view = t.slice_batch(1, 2);
+    CHECK(view.to_vector() == std::vector<double>{3, 4});  // reading a view makes the whole storage
+    CHECK(t.to_vector() == std::vector<double>{1, 2, 3, 4});
+    CHECK(writes == 1);
+    CHECK_FALSE(t.storage()->holds_alternate());
+    CHECK(t.storage()->alternate(&owner) == nullptr);
+    CHECK_THROWS_AS(Tensor::from_storage(Storage::deferred(4 * sizeof(float), pending), Shape{3}, DType::F32), ShapeError);
+}
+
+TEST_CASE("storage: a derived alternate is dropped by the next read of the plain values") {
+    static const char owner = 0;
+    const Tensor t = Tensor::from_values(Shape{3}, {1, 2, 3});
+    t.storage()->set_derived(std::make_shared<int>(7), &owner);
+    CHECK(*std::static_pointer_cast<int>(t.storage()->alternate(&owner)) == 7);
+    t.data<float>()[0] = 5;  // a write goes through data(): the derived copy is stale from here
+    CHECK_FALSE(t.storage()->holds_alternate());
+    CHECK(t.to_vector() == std::vector<double>{5, 2, 3});
 }
 
 TEST_CASE("tensor: devices parse and CUDA tensors are refused until the backend exists") {
