@@ -106,6 +106,11 @@ public:
         return true;
     }
 
+    void release() noexcept {
+        std::lock_guard<std::mutex> lock(mutex_);
+        release_cached();
+    }
+
 private:
     void release_cached() noexcept {
         for (auto& [size, blocks] : free_)
@@ -138,5 +143,7 @@ void* cpu_allocate(std::size_t bytes) {
 void cpu_free(void* pointer) noexcept {
     if (pointer != nullptr && !large_blocks().give_back(pointer)) std::free(pointer);
 }
+
+void cpu_release_cached() noexcept { large_blocks().release(); }
 
 }  // namespace igcam

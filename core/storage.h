@@ -88,5 +88,7 @@ void set_poison_new_storage(bool enabled);
 // OutOfMemoryError); large blocks are kept for reuse when freed.
 void* cpu_allocate(std::size_t bytes);
 void cpu_free(void* pointer) noexcept;
+// Gives the kept, unused large blocks back to the system (memory measurements start here).
+void cpu_release_cached() noexcept;
 
 }  // namespace igcam

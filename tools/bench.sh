@@ -5,7 +5,8 @@
 # the peak memory growth of both.
 #
 #   tools/bench.sh [--models resnet50,vgg16] [--methods forward,gradcam,gradcam++,igcam,scorecam]
-#                  [--repeats 10] [--warmup 2] [--scorecam-repeats 3] [--threads 2]
+#                  [--repeats 10] [--warmup 2] [--rounds 3] [--scorecam-repeats 3]
+#                  [--scorecam-rounds 1] [--threads 2]
 #                  [--dir build/bench] [--markdown]
 #                  [--device cpu|cuda] [--tf32] [--igcam-bench PATH] [--python PATH]
 #
@@ -17,6 +18,9 @@
 # tools/export_torchvision.py into --dir the first time; the input is one 224 x 224 image,
 # uniform in [-2, 2] (seed 0), saved as .npy and read by both sides; the class is 0.
 # Each (model, method) runs in a fresh process on each side, so its peak memory is its own.
+# The two sides take turns, --rounds times, and each is credited with its best round (the
+# lowest median): a shared machine's speed drifts by 10-20 % over minutes, and taking
+# turns lets a slow spell cost either side alike.
 # Score-CAM runs thousands of forward passes per call (2,049 for ResNet-50), so it has its
 # own, smaller repeat count and no warm-up run. PyTorch runs with Debian's tcmalloc
 # preloaded, as PyTorch advises for the CPU. Needs a build (tools/build.sh) and the
@@ -26,7 +30,7 @@ cd "$(dirname "$0")/.."
 
 models=resnet50,vgg16
 methods=forward,gradcam,gradcam++,igcam,scorecam
-repeats=10 warmup=2 scorecam_repeats=3 threads=2 dir=build/bench markdown=()
+repeats=10 warmup=2 rounds=3 scorecam_repeats=3 scorecam_rounds=1 threads=2 dir=build/bench markdown=()
 device=cpu tf32=() igcam_bench=build/bin/igcam-bench python=/usr/bin/python3
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -34,7 +38,9 @@ while [[ $# -gt 0 ]]; do
     --methods) methods=$2; shift 2 ;;
     --repeats) repeats=$2; shift 2 ;;
     --warmup) warmup=$2; shift 2 ;;
+    --rounds) rounds=$2; shift 2 ;;
     --scorecam-repeats) scorecam_repeats=$2; shift 2 ;;
+    --scorecam-rounds) scorecam_rounds=$2; shift 2 ;;
     --threads) threads=$2; shift 2 ;;
     --dir) dir=$2; shift 2 ;;
     --markdown) markdown=(--markdown); shift ;;
@@ -42,8 +48,8 @@ while [[ $# -gt 0 ]]; do
     --tf32) tf32=(--tf32); shift ;;
     --igcam-bench) igcam_bench=$2; shift 2 ;;
     --python) python=$2; shift 2 ;;
-    *) echo "usage: tools/bench.sh [--models LIST] [--methods LIST] [--repeats N] [--warmup N]" \
-            "[--scorecam-repeats N] [--threads N] [--dir DIR] [--markdown] [--device D] [--tf32]" \
+    *) echo "usage: tools/bench.sh [--models LIST] [--methods LIST] [--repeats N] [--warmup N] [--rounds N]" \
+            "[--scorecam-repeats N] [--scorecam-rounds N] [--threads N] [--dir DIR] [--markdown] [--device D] [--tf32]" \
             "[--igcam-bench PATH] [--python PATH]" >&2; exit 2 ;;
   esac
 done
@@ -68,7 +74,7 @@ np.random.default_rng(0).uniform(-2, 2, (1, 3, 224, 224)).astype(np.float32))" "
   echo "date: $(date -u +%Y-%m-%d)"
   echo "cpu: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores"
   echo "os: Debian $(cat /etc/debian_version 2>/dev/null || echo '?'), $(uname -r)"
-  echo "threads: $threads per side"
+  echo "threads: $threads per side; rounds: $rounds (Score-CAM: $scorecam_rounds), each side's best round"
   if [[ $device != cpu ]]; then
     echo "gpu: $(nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>/dev/null | head -1)," \
          "math: ${tf32[*]:-strict float32}"
@@ -79,15 +85,18 @@ for model in ${models//,/ }; do
   weights="$dir/$model.h5"
   [[ -e $weights ]] || "$python" tools/export_torchvision.py --arch "$model" --seed 0 --out "$weights" >&2
   for method in ${methods//,/ }; do
-    r=$repeats w=$warmup peak=()
-    if [[ $method == scorecam ]]; then r=$scorecam_repeats w=0; fi
+    r=$repeats w=$warmup n=$rounds peak=()
+    if [[ $method == scorecam ]]; then r=$scorecam_repeats w=0 n=$scorecam_rounds; fi
     if [[ $method == forward ]]; then peak=(--peak); fi
     common=(--weights "$weights" --input "$input" --class 0 --methods "$method" --repeats "$r" --warmup "$w"
             --device "$device" "${tf32[@]}")
-    IGCAM_NUM_THREADS=$threads OPENBLAS_NUM_THREADS=$threads OMP_NUM_THREADS=$threads \
-      "$igcam_bench" "${common[@]}" "${peak[@]}" > "$run_dir/$model.$method.igcam.json"
-    env OMP_NUM_THREADS="$threads" "${preload[@]}" \
-      "$python" tools/bench_torch.py "${common[@]}" --threads "$threads" > "$run_dir/$model.$method.torch.json"
+    for round in $(seq "$n"); do
+      out="$run_dir/$model.$method.r$round"
+      IGCAM_NUM_THREADS=$threads OPENBLAS_NUM_THREADS=$threads OMP_NUM_THREADS=$threads \
+        "$igcam_bench" "${common[@]}" "${peak[@]}" > "$out.igcam.json"
+      env OMP_NUM_THREADS="$threads" "${preload[@]}" \
+        "$python" tools/bench_torch.py "${common[@]}" --threads "$threads" > "$out.torch.json"
+    done
   done
 done
 

@@ -12,7 +12,7 @@ for mode in strict tf32; do
   flags=()
   [[ $mode == tf32 ]] && flags=(--tf32)
   tools/bench.sh --device cuda "${flags[@]}" --igcam-bench "$igcam_bench" --python "$python" \
-    --repeats "$repeats" --scorecam-repeats 3 --threads "$(nproc)" --dir "$work/bench" > "$work/bench_$mode.txt"
+    --repeats "$repeats" --rounds 1 --scorecam-repeats 3 --threads "$(nproc)" --dir "$work/bench" > "$work/bench_$mode.txt"
 done
 {
   echo "-- strict float32 (cuDNN FMA math, cuBLAS without TF32, on both sides) --"

@@ -50,7 +50,9 @@ double best_gflops(double flops, const std::function<void()>& fn) {
 }  // namespace
 
 Timing time_runs(int warmup, int repeats, const std::function<void()>& fn, Device device) {
-    malloc_trim(0);  // measure from what is in use, not what the allocator keeps spare
+    // Measure from what is in use, not what the allocators keep spare.
+    cpu_release_cached();
+    malloc_trim(0);
     reset_peak_rss();
     const double resident = status_kib("VmRSS");
     reset_peak_storage(device);
