@@ -81,7 +81,8 @@ std::string device_description(Device device) {
 #ifdef IGCAM_WITH_CUDA
     if (device.is_cuda()) return cuda::device_name(device.index);
 #endif
-    return detail::concat("CPU (", cpu::blas_name(), ", ", cpu::num_threads(), " threads)");
+    return detail::concat("CPU (f32: ", cpu::f32_path_name(), ", f64: ", cpu::blas_name(), "; ", cpu::num_threads(),
+                          " threads)");
 }
 
 std::string blas_version() { return cpu::blas_config(); }

@@ -89,7 +89,13 @@ std::shared_ptr<Storage> Storage::allocate(std::size_t bytes, Device device) {
 std::shared_ptr<Storage> Storage::deferred(std::size_t bytes, Alternate alternate) {
     IGCAM_CHECK(alternate.values && alternate.write_plain, ValueError, "Storage::deferred: no pending values");
     reserve(Device::cpu(), bytes);
-    std::shared_ptr<Storage> s(new Storage(nullptr, bytes, Device::cpu()));
+    std::shared_ptr<Storage> s;
+    try {
+        s.reset(new Storage(nullptr, bytes, Device::cpu()));
+    } catch (...) {
+        unreserve(Device::cpu(), bytes);
+        throw;
+    }
     s->alternate_ = std::move(alternate);
     s->has_alternate_.store(true, std::memory_order_release);
     return s;
