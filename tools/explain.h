@@ -45,7 +45,7 @@ struct ExplainOptions {
 void run_explain(const ExplainOptions& options, std::ostream& out);
 
 // Rows per batched pass: about a quarter of the device's available memory over an estimate
-// of one row's working set (input size x 32 x element size), between 1 and 32 on the CPU
+// of one row's working set (input size x 32 x element size), between 1 and 16 on the CPU
 // and 64 on a GPU.
 int64_t automatic_batch(int64_t input_elements, DType dtype, Device device);
 
