@@ -88,14 +88,8 @@ std::shared_ptr<Storage> Storage::allocate(std::size_t bytes, Device device) {
 
 std::shared_ptr<Storage> Storage::deferred(std::size_t bytes, Alternate alternate) {
     IGCAM_CHECK(alternate.values && alternate.write_plain, ValueError, "Storage::deferred: no pending values");
-    reserve(Device::cpu(), bytes);
-    std::shared_ptr<Storage> s;
-    try {
-        s.reset(new Storage(nullptr, bytes, Device::cpu()));
-    } catch (...) {
-        unreserve(Device::cpu(), bytes);
-        throw;
-    }
+    // No plain bytes yet, so nothing counted: drop_alternate counts them when it makes them.
+    std::shared_ptr<Storage> s(new Storage(nullptr, bytes, Device::cpu()));
     s->alternate_ = std::move(alternate);
     s->has_alternate_.store(true, std::memory_order_release);
     return s;
@@ -105,8 +99,15 @@ void Storage::drop_alternate() const {
     std::lock_guard<std::mutex> lock(alternate_mutex_);
     if (!has_alternate_.load(std::memory_order_relaxed)) return;  // another thread was first
     if (alternate_.write_plain) {
-        // The budget already counts these bytes (deferred()).
-        if (data_ == nullptr) data_ = cpu_allocate(bytes_);
+        if (data_ == nullptr) {
+            reserve(device_, bytes_);
+            try {
+                data_ = cpu_allocate(bytes_);
+            } catch (...) {
+                unreserve(device_, bytes_);
+                throw;
+            }
+        }
         alternate_.write_plain(data_);
     }
     alternate_ = Alternate{};
@@ -128,6 +129,7 @@ void Storage::set_derived(std::shared_ptr<void> values, const void* owner) {
 }
 
 Storage::~Storage() {
+    if (data_ == nullptr) return;  // pending values never made plain: nothing counted or held
     unreserve(device_, bytes_);
 #ifdef IGCAM_WITH_CUDA
     if (device_.is_cuda()) {
@@ -135,7 +137,7 @@ Storage::~Storage() {
         return;
     }
 #endif
-    if (data_ != nullptr) cpu_free(data_);
+    cpu_free(data_);
 }
 
 }  // namespace igcam

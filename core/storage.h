@@ -25,6 +25,8 @@ public:
     // - derived: the plain values exist and `values` was made from them (write_plain is
     //   null), a cache.
     // Either way data() drops the alternate: it is not kept in step with later writes.
+    // So a pointer from data() must not be kept across another op and written through
+    // later: a backend may have made its copy in between. Nothing in igcam does that.
     struct Alternate {
         std::shared_ptr<void> values;  // the backend's object, of the type `owner` names
         const void* owner = nullptr;   // a tag address of the backend that made `values`
@@ -32,7 +34,8 @@ public:
     };
 
     // A CPU storage whose values exist only as the pending `alternate` until data() is
-    // first called, which allocates the plain buffer then. Counted against the budget now.
+    // first called, which allocates the plain buffer then (and counts it against the
+    // budget then: the alternate's own buffer is a storage of its own, counted already).
     static std::shared_ptr<Storage> deferred(std::size_t bytes, Alternate alternate);
 
     ~Storage();

@@ -267,8 +267,9 @@ void run(const Conv2dGeometry& g, Direction direction, const float* first, const
 
 // ---- the fused forward, which keeps oneDNN's layouts on the storages ----
 
-// The tag naming the weights' copy the fused forward keeps (Storage::Alternate::owner).
-const char kWeightsTag = 0;
+// The tag naming the weights' copy the fused forward keeps (Storage::Alternate::owner);
+// not const, like onednn.cpp's, so no linker folds it into another tag.
+char weights_tag = 0;
 
 // Weights in a primitive's layout, output channel o multiplied by scale[o] (empty: not
 // scaled), derived alternate of the weights' storage.
@@ -296,13 +297,13 @@ memory weights_input(const F32Operand& weight, const Operand& operand, const flo
     if (weight.offset_bytes != 0) return operand.input(weight.plain(), buffers, scale);  // a view: not kept
     std::vector<float> scales;
     if (scale != nullptr) scales.assign(scale, scale + out_channels);
-    auto held = std::static_pointer_cast<PreparedWeights>(weight.storage->alternate(&kWeightsTag));
+    auto held = std::static_pointer_cast<PreparedWeights>(weight.storage->alternate(&weights_tag));
     if (!held || !(held->desc == operand.wanted) || held->scale != scales) {
         const float* values = weight.plain();  // drops the old copy: set_derived follows it
         held = std::make_shared<PreparedWeights>(
             PreparedWeights{operand.wanted, std::move(scales), Storage::allocate(operand.wanted.get_size(), Device::cpu())});
         operand.reorder_into(values, memory(held->desc, engine(), held->buffer->data()), scale);
-        weight.storage->set_derived(held, &kWeightsTag);
+        weight.storage->set_derived(held, &weights_tag);
     }
     buffers.keep(held);
     return memory(held->desc, engine(), held->buffer->data());

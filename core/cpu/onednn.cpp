@@ -61,7 +61,9 @@ int64_t used_padding_right(int64_t in, int64_t out, int64_t kernel, int64_t stri
 }
 
 namespace {
-const char kBlockedTag = 0;  // Storage::Alternate::owner of a Blocked
+// Storage::Alternate::owner of a Blocked. Not const: distinct tags must never be merged
+// into one address by a linker that folds identical constants.
+char blocked_tag = 0;
 }
 
 std::shared_ptr<Blocked> Blocked::make(const dnnl::memory::desc& desc) {
@@ -72,14 +74,14 @@ dnnl::memory Blocked::memory() const { return dnnl::memory(desc, engine(), buffe
 
 std::shared_ptr<Blocked> blocked_of(const F32Operand& x, const dnnl::memory::desc& wanted) {
     if (x.offset_bytes != 0) return nullptr;
-    auto held = std::static_pointer_cast<Blocked>(x.storage->alternate(&kBlockedTag));
+    auto held = std::static_pointer_cast<Blocked>(x.storage->alternate(&blocked_tag));
     return held && held->desc == wanted ? held : nullptr;
 }
 
 std::shared_ptr<Storage> pending_storage(std::shared_ptr<Blocked> blocked, const dnnl::memory::desc& plain) {
     Storage::Alternate pending;
     pending.values = blocked;
-    pending.owner = &kBlockedTag;
+    pending.owner = &blocked_tag;
     pending.write_plain = [blocked, plain](void* values) {
         use_igcam_threads();
         try {

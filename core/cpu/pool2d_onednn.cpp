@@ -14,7 +14,9 @@ std::shared_ptr<Storage> max_pool2d_forward(const F32Operand& x, int64_t batch, 
     use_igcam_threads();
     try {
         // Padding counts as -inf in both (oneDNN's max pooling leaves it out), and a window's
-        // maximum is exact, so the values are those of the plain kernel bit for bit.
+        // maximum is exact, so finite values are those of the plain kernel bit for bit.
+        // Non-finite ones may differ: our kernel keeps a NaN that comes first in its window
+        // where oneDNN's max passes over it, and a window of -inf only gives -FLT_MAX here.
         using Pool = dnnl::pooling_forward;
         const Pool::desc desc(dnnl::prop_kind::forward_inference, dnnl::algorithm::pooling_max, held->desc,
                               activation_desc(y_dims), {g.stride_h, g.stride_w}, {g.kernel_h, g.kernel_w},
