@@ -72,6 +72,21 @@ Conv2dGeometry conv_geometry(const char* op, const Shape& x, const Shape& weight
 
 Shape output_shape(const Conv2dGeometry& g) { return Shape{g.batch, g.out_channels, g.out_h, g.out_w}; }
 
+// The forward's geometry, after checking x (N, C, H, W), weight (out_channels, C, kh, kw)
+// and bias (out_channels), when defined.
+Conv2dGeometry forward_geometry(const char* op, const Tensor& x, const Tensor& weight, const Tensor& bias,
+                                const Conv2dParams& params) {
+    check_rank(op, x, "x", 4, "(N, C, H, W)");
+    check_rank(op, weight, "weight", 4, "(out_channels, in_channels, kh, kw)");
+    check_same_kind(op, x, "x", weight, "weight");
+    const Conv2dGeometry g = conv_geometry(op, x.shape(), weight.shape(), params);
+    if (bias.defined()) {
+        check_same_kind(op, x, "x", bias, "bias");
+        check_shape(op, bias, "bias", Shape{g.out_channels});
+    }
+    return g;
+}
+
 }  // namespace
 
 Shape conv2d_output_shape(const Shape& x, const Shape& weight, const Conv2dParams& params) {
@@ -81,14 +96,7 @@ Shape conv2d_output_shape(const Shape& x, const Shape& weight, const Conv2dParam
 Tensor conv2d_forward(const Tensor& x, const Tensor& weight, const Tensor& bias,
                       const Conv2dParams& params) {
     const char* op = "conv2d_forward";
-    check_rank(op, x, "x", 4, "(N, C, H, W)");
-    check_rank(op, weight, "weight", 4, "(out_channels, in_channels, kh, kw)");
-    check_same_kind(op, x, "x", weight, "weight");
-    const Conv2dGeometry g = conv_geometry(op, x.shape(), weight.shape(), params);
-    if (bias.defined()) {
-        check_same_kind(op, x, "x", bias, "bias");
-        check_shape(op, bias, "bias", Shape{g.out_channels});
-    }
+    const Conv2dGeometry g = forward_geometry(op, x, weight, bias, params);
     Tensor y = Tensor::empty(output_shape(g), x.dtype(), x.device());
     dispatch(op, x, [&](auto zero) {
         using T = decltype(zero);
@@ -155,14 +163,7 @@ Tensor conv2d_fused_forward(const Tensor& x, const Tensor& weight, const Tensor&
         if (fusion.residual.defined()) y = add(y, fusion.residual);
         return fusion.relu ? relu_forward(y) : y;
     }
-    check_rank(op, x, "x", 4, "(N, C, H, W)");
-    check_rank(op, weight, "weight", 4, "(out_channels, in_channels, kh, kw)");
-    check_same_kind(op, x, "x", weight, "weight");
-    const Conv2dGeometry g = conv_geometry(op, x.shape(), weight.shape(), params);
-    if (bias.defined()) {
-        check_same_kind(op, x, "x", bias, "bias");
-        check_shape(op, bias, "bias", Shape{g.out_channels});
-    }
+    const Conv2dGeometry g = forward_geometry(op, x, weight, bias, params);
     if (fusion.residual.defined()) {
         check_same_kind(op, x, "x", fusion.residual, "residual");
         check_shape(op, fusion.residual, "residual", output_shape(g));
