@@ -57,8 +57,6 @@ Dims dims_of(const Conv2dGeometry& g) {
 memory::desc plain(const memory::dims& d, Tag tag) { return memory::desc(d, memory::data_type::f32, tag); }
 memory::desc any(const memory::dims& d) { return plain(d, Tag::any); }
 
-memory::desc activation(const memory::dims& d) { return activation_desc(d); }
-
 // Buffers for one call (reordered operands, the scratchpad), from igcam's CPU allocator,
 // which keeps large blocks for reuse: oneDNN's own allocations would go back to the kernel
 // on every call and be faulted in anew on the next.
@@ -158,10 +156,10 @@ dnnl::convolution_forward::primitive_desc forward_desc(const Dims& d, bool bias,
                                                        PostOps post = {}) {
     using Conv = dnnl::convolution_forward;
     const auto algo = dnnl::algorithm::convolution_direct;
-    const Conv::desc desc = bias ? Conv::desc(kind, algo, activation(d.x), any(d.weight), plain(d.bias, Tag::x), activation(d.y),
-                                              d.strides, d.padding_l, d.padding_r)
-                                 : Conv::desc(kind, algo, activation(d.x), any(d.weight), activation(d.y), d.strides,
-                                              d.padding_l, d.padding_r);
+    const memory::desc x = activation_desc(d.x), y = activation_desc(d.y);
+    const Conv::desc desc = bias ? Conv::desc(kind, algo, x, any(d.weight), plain(d.bias, Tag::x), y, d.strides,
+                                              d.padding_l, d.padding_r)
+                                 : Conv::desc(kind, algo, x, any(d.weight), y, d.strides, d.padding_l, d.padding_r);
     return Conv::primitive_desc(desc, attributes(post), engine());
 }
 
@@ -170,6 +168,7 @@ std::shared_ptr<Entry> create(const Conv2dGeometry& g, Direction direction, bool
     const memory::desc x = plain(d.x, Tag::nchw), w = plain(d.weight, Tag::oihw), y = plain(d.y, Tag::nchw);
     auto e = std::make_shared<Entry>();
     const auto algo = dnnl::algorithm::convolution_direct;
+    const memory::desc x_layout = activation_desc(d.x), y_layout = activation_desc(d.y);
     if (direction == Direction::Forward) {
         const auto pd = forward_desc(d, bias || post.affine, dnnl::prop_kind::forward_inference, post);
         e->primitive = dnnl::convolution_forward(pd);
@@ -180,7 +179,7 @@ std::shared_ptr<Entry> create(const Conv2dGeometry& g, Direction direction, bool
     } else if (direction == Direction::BackwardData) {
         using Conv = dnnl::convolution_backward_data;
         const auto hint = forward_desc(d, false, dnnl::prop_kind::forward_training);
-        const Conv::primitive_desc pd(Conv::desc(algo, activation(d.x), any(d.weight), activation(d.y), d.strides, d.padding_l,
+        const Conv::primitive_desc pd(Conv::desc(algo, x_layout, any(d.weight), y_layout, d.strides, d.padding_l,
                                                  d.padding_r),
                                       attributes(), engine(), hint);
         e->primitive = Conv(pd);
@@ -191,7 +190,7 @@ std::shared_ptr<Entry> create(const Conv2dGeometry& g, Direction direction, bool
     } else {
         using Conv = dnnl::convolution_backward_weights;
         const auto hint = forward_desc(d, false, dnnl::prop_kind::forward_training);
-        const Conv::primitive_desc pd(Conv::desc(algo, activation(d.x), any(d.weight), activation(d.y), d.strides, d.padding_l,
+        const Conv::primitive_desc pd(Conv::desc(algo, x_layout, any(d.weight), y_layout, d.strides, d.padding_l,
                                                  d.padding_r),
                                       attributes(), engine(), hint);
         e->primitive = Conv(pd);
@@ -274,9 +273,8 @@ char weights_tag = 0;
 // Weights in a primitive's layout, output channel o multiplied by scale[o] (empty: not
 // scaled), derived alternate of the weights' storage.
 struct PreparedWeights {
-    memory::desc desc;
+    Blocked values;
     std::vector<float> scale;
-    std::shared_ptr<Storage> buffer;
 };
 
 // x as the primitive wants it: the blocked values its storage holds, when they are laid out
@@ -298,15 +296,14 @@ memory weights_input(const F32Operand& weight, const Operand& operand, const flo
     std::vector<float> scales;
     if (scale != nullptr) scales.assign(scale, scale + out_channels);
     auto held = std::static_pointer_cast<PreparedWeights>(weight.storage->alternate(&weights_tag));
-    if (!held || !(held->desc == operand.wanted) || held->scale != scales) {
+    if (!held || !(held->values.desc == operand.wanted) || held->scale != scales) {
         const float* values = weight.plain();  // drops the old copy: set_derived follows it
-        held = std::make_shared<PreparedWeights>(
-            PreparedWeights{operand.wanted, std::move(scales), Storage::allocate(operand.wanted.get_size(), Device::cpu())});
-        operand.reorder_into(values, memory(held->desc, engine(), held->buffer->data()), scale);
+        held = std::make_shared<PreparedWeights>(PreparedWeights{*Blocked::make(operand.wanted), std::move(scales)});
+        operand.reorder_into(values, held->values.memory(), scale);
         weight.storage->set_derived(held, &weights_tag);
     }
     buffers.keep(held);
-    return memory(held->desc, engine(), held->buffer->data());
+    return held->values.memory();
 }
 
 }  // namespace
