@@ -1,5 +1,6 @@
 #include "autograd/engine.h"
 
+#include <atomic>
 #include <cstdio>
 #include <unordered_map>
 #include <unordered_set>
@@ -47,15 +48,20 @@ void accumulate(Tensor& total, const Tensor& contribution) {
     total = total.defined() ? ops::add(total, contribution) : contribution;
 }
 
-TraceEntry trace_entry(const VarImpl& var, const Tensor& grad) {
+TraceEntry trace_entry(const VarImpl& var, const Tensor& grad, int64_t batch_rows) {
     const ops::TensorStats s = ops::tensor_stats(grad);
-    return TraceEntry{var.producer ? var.producer->op : "leaf", var.name, grad.shape(),
-                      s.l2, s.min, s.max, s.zero_fraction};
+    TraceEntry e{var.producer ? var.producer->op : "leaf", var.name, grad.shape(), s.l2, s.min, s.max,
+                 s.zero_fraction, {}};
+    if (batch_rows > 0 && grad.rank() >= 1 && grad.dim(0) == batch_rows)
+        for (int64_t i = 0; i < batch_rows; ++i) e.rows.push_back(ops::tensor_stats(grad.slice_batch(i, i + 1)));
+    return e;
 }
+
+std::atomic<int64_t> backward_passes{0}, traced_passes{0};
 
 }  // namespace
 
-GradientTrace backward(const Var& root, const Tensor& seed) {
+void backward(const Var& root, GradientTrace* trace, const Tensor& seed) {
     IGCAM_CHECK(root.defined(), ValueError, "backward: the root Var is undefined");
     IGCAM_CHECK(root.requires_grad(), ValueError,
                 "backward: the root does not require grad (no input was marked with "
@@ -68,17 +74,21 @@ GradientTrace backward(const Var& root, const Tensor& seed) {
     }
     check_gradient(first, *root.impl(), "the seed gradient");
 
+    backward_passes.fetch_add(1, std::memory_order_relaxed);
+    if (trace != nullptr) {
+        traced_passes.fetch_add(1, std::memory_order_relaxed);
+        trace->entries.clear();
+    }
     const std::vector<VarImpl*> order = topological_order(root.impl().get());
     std::unordered_map<VarImpl*, Tensor> pending;
     pending[root.impl().get()] = first;
-    GradientTrace trace;
     for (VarImpl* var : order) {
         auto found = pending.find(var);
         IGCAM_CHECK(found != pending.end(), ValueError, "autograd: no gradient reached a var of op ",
                     var->producer ? var->producer->op : "leaf");
         const Tensor grad = std::move(found->second);
         pending.erase(found);
-        trace.entries.push_back(trace_entry(*var, grad));
+        if (trace != nullptr) trace->entries.push_back(trace_entry(*var, grad, trace->batch_rows));
         if (var->producer == nullptr || var->retains_grad) accumulate(var->grad, grad);
 
         const Node* node = var->producer.get();
@@ -96,7 +106,27 @@ GradientTrace backward(const Var& root, const Tensor& seed) {
             accumulate(pending[node->inputs[i].get()], input_grads[i]);
         }
     }
-    return trace;
+}
+
+EngineCounts engine_counts() {
+    return EngineCounts{backward_passes.load(std::memory_order_relaxed), traced_passes.load(std::memory_order_relaxed)};
+}
+
+GradientTrace GradientTrace::row(int64_t row) const {
+    GradientTrace one;
+    for (const TraceEntry& e : entries) {
+        if (e.rows.empty()) {
+            one.entries.push_back(TraceEntry{e.op, e.name, e.shape, e.l2, e.min, e.max, e.zero_fraction, {}});
+            continue;
+        }
+        IGCAM_CHECK(row >= 0 && row < static_cast<int64_t>(e.rows.size()), ValueError, "GradientTrace::row: row ", row,
+                    " of a trace over ", e.rows.size(), " rows");
+        std::vector<int64_t> dims = e.shape.dims();
+        dims[0] = 1;
+        const ops::TensorStats& s = e.rows[static_cast<std::size_t>(row)];
+        one.entries.push_back(TraceEntry{e.op, e.name, Shape(dims), s.l2, s.min, s.max, s.zero_fraction, {}});
+    }
+    return one;
 }
 
 void zero_grads(const Var& root) {

@@ -10,9 +10,9 @@ using Grads = std::vector<Tensor>;
 using Needs = std::vector<bool>;
 }  // namespace
 
-Var conv2d(const Var& x, const Var& weight, const Var& bias, const Conv2dParams& params) {
+Var conv2d(const Var& x, const Var& weight, const Var& bias, const Conv2dParams& params, WeightCache* weights_cache) {
     const Tensor xv = x.value(), wv = weight.value();
-    Tensor y = ops::conv2d_forward(xv, wv, bias.defined() ? bias.value() : Tensor(), params);
+    Tensor y = ops::conv2d_forward(xv, wv, bias.defined() ? bias.value() : Tensor(), params, weights_cache);
     return make_result(std::move(y), "conv2d", {x, weight, bias},
                        [xv, wv, params](const Tensor& dy, const Needs& needs) {
                            Grads g(3);
@@ -152,7 +152,8 @@ Var pad2d(const Var& x, const Padding2d& pad) {
 
 Var reshape(const Var& x, const Shape& shape) {
     const Shape original = x.shape();
-    return make_result(x.value().reshape(shape), "reshape", {x},
+    // A view of the plain values: a channel-blocked value has no row-major view.
+    return make_result(ops::to_plain(x.value()).reshape(shape), "reshape", {x},
                        [original](const Tensor& dy, const Needs&) { return Grads{dy.reshape(original)}; });
 }
 

@@ -8,11 +8,14 @@
 
 #include "autograd/var.h"
 #include "core/op_params.h"
+#include "core/weight_cache.h"
 
 namespace igcam::ag {
 
 // x (N, C, H, W), weight (O, C, kh, kw), bias (O) or an undefined Var.
-Var conv2d(const Var& x, const Var& weight, const Var& bias, const Conv2dParams& params);
+// `weights_cache`: the layer's cache of its weights in a backend's layout (ops::conv2d_forward).
+Var conv2d(const Var& x, const Var& weight, const Var& bias, const Conv2dParams& params,
+           WeightCache* weights_cache = nullptr);
 // x (N, in), weight (out, in), bias (out) or an undefined Var.
 Var linear(const Var& x, const Var& weight, const Var& bias);
 Var relu(const Var& x);

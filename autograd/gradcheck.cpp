@@ -88,7 +88,7 @@ GradcheckResult gradcheck(const std::function<Var(const std::vector<Var>&)>& fn,
             std::vector<double> seed(static_cast<std::size_t>(out_numel), 0.0);
             seed[static_cast<std::size_t>(o)] = 1.0;
             zero_grads(out);
-            backward(out, Tensor::from_values(out.shape(), seed, DType::F64));
+            backward(out, nullptr, Tensor::from_values(out.shape(), seed, DType::F64));
             for (const Var& v : vars)
                 analytic[o].push_back(v.grad().defined() ? v.grad().to_vector()
                                                          : std::vector<double>(v.value().numel(), 0.0));
@@ -116,7 +116,7 @@ GradcheckResult gradcheck(const std::function<Var(const std::vector<Var>&)>& fn,
         std::vector<double> v(static_cast<std::size_t>(out_numel));
         for (double& x : v) x = rng.normal();
         zero_grads(out);
-        backward(out, Tensor::from_values(out.shape(), v, DType::F64));
+        backward(out, nullptr, Tensor::from_values(out.shape(), v, DType::F64));
         for (std::size_t k = 0; k < inputs.size(); ++k) {
             std::vector<double> u(static_cast<std::size_t>(inputs[k].numel()));
             for (double& x : u) x = rng.normal();

@@ -5,6 +5,7 @@
 #include "autograd/functions.h"
 #include "autograd/grad_mode.h"
 #include "core/error.h"
+#include "core/ops.h"
 
 namespace igcam::cam {
 
@@ -23,7 +24,8 @@ LayerCapture forward_layer(const models::Model& model, const Tensor& input, cons
 }
 
 LayerCapture capture_layer(const models::Model& model, const Tensor& input, const std::string& layer,
-                           const std::function<std::vector<int64_t>(const Tensor& logits)>& choose_classes) {
+                           const std::function<std::vector<int64_t>(const Tensor& logits)>& choose_classes,
+                           ag::GradientTrace* trace) {
     model.layer(layer);  // validates the name with a helpful message
     const bool backward = static_cast<bool>(choose_classes);
     nn::ForwardContext ctx;
@@ -39,12 +41,14 @@ LayerCapture capture_layer(const models::Model& model, const Tensor& input, cons
     const ag::Var activations = ctx.output(layer);
     IGCAM_CHECK(activations.value().rank() == 4, ValueError, "layer '", layer, "' outputs ",
                 activations.shape().to_string(), ", not a (N, K, h, w) feature map; choose a convolutional layer");
-    c.activations = activations.value();
+    // The methods read the activations many times: made plain once, here.
+    c.activations = ops::to_plain(activations.value());
     c.logits = logits.value();
     if (!backward) return c;
     const ag::Var scores = ag::select_columns(logits, choose_classes(c.logits)).set_name("class score");
     c.scores = scores.value();
-    c.trace = ag::backward(ag::sum(scores));
+    if (trace != nullptr) trace->batch_rows = input.dim(0);
+    ag::backward(ag::sum(scores), trace);
     c.gradients = activations.grad();
     IGCAM_CHECK(c.gradients.defined(), ValueError, "no gradient reached layer '", layer, "'");
     return c;

@@ -3,6 +3,7 @@
 
 #include "cam/linalg.h"
 #include "cam/methods.h"
+#include "cam/registry.h"
 #include "core/error.h"
 #include "core/ops.h"
 
@@ -76,5 +77,7 @@ Tensor eigencam(const Tensor& activations) {
                                            activations.dtype(), activations.device());
     return ops::relu_forward(raw);
 }
+
+MethodOutput compute_eigencam(const MethodContext& c) { return MethodOutput{eigencam(c.activations), {}, {}}; }
 
 }  // namespace igcam::cam

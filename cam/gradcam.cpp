@@ -1,5 +1,6 @@
 // Grad-CAM (Selvaraju et al., 2017).
 #include "cam/methods.h"
+#include "cam/registry.h"
 #include "cam/weighted_sum.h"
 #include "core/ops.h"
 
@@ -10,5 +11,7 @@ Tensor gradcam(const Tensor& activations, const Tensor& gradients) {
     const Tensor alpha = ops::mean(gradients, {2, 3}, true);  // (N, K, 1, 1)
     return relu_weighted_sum(alpha, activations);
 }
+
+MethodOutput compute_gradcam(const MethodContext& c) { return MethodOutput{gradcam(c.activations, c.gradients), {}, {}}; }
 
 }  // namespace igcam::cam

@@ -1,6 +1,7 @@
 // Grad-CAM++ (Chattopadhyay et al., 2018), eq. 19 under the exponential-output assumption,
 // computed as pytorch-grad-cam does.
 #include "cam/methods.h"
+#include "cam/registry.h"
 #include "cam/weighted_sum.h"
 #include "core/ops.h"
 
@@ -21,5 +22,7 @@ Tensor gradcam_plus_plus(const Tensor& activations, const Tensor& gradients) {
     const Tensor weights = ops::sum(ops::mul(alphas, ops::relu_forward(gradients)), {2, 3}, true);
     return relu_weighted_sum(weights, activations);
 }
+
+MethodOutput compute_gradcam_plus_plus(const MethodContext& c) { return MethodOutput{gradcam_plus_plus(c.activations, c.gradients), {}, {}}; }
 
 }  // namespace igcam::cam

@@ -1,5 +1,6 @@
 // HiResCAM (Draelos & Carin, 2020).
 #include "cam/methods.h"
+#include "cam/registry.h"
 #include "cam/weighted_sum.h"
 
 namespace igcam::cam {
@@ -8,5 +9,7 @@ Tensor hirescam(const Tensor& activations, const Tensor& gradients) {
     check_layer_tensors("hirescam", activations, gradients);
     return relu_weighted_sum(gradients, activations);
 }
+
+MethodOutput compute_hirescam(const MethodContext& c) { return MethodOutput{hirescam(c.activations, c.gradients), {}, {}}; }
 
 }  // namespace igcam::cam

@@ -1,10 +1,12 @@
 #include "cam/igcam.h"
 
-#include <cmath>
 #include <algorithm>
+#include <cmath>
+#include <functional>
 #include <limits>
 
 #include "cam/capture.h"
+#include "cam/registry.h"
 #include "cam/weighted_sum.h"
 #include "core/error.h"
 #include "core/ops.h"
@@ -47,8 +49,10 @@ struct Audit {
             else if (rule == Riemann::Left) terms.push_back(ops::sum(ops::mul(before_g, increment), per_point));
             else terms.push_back(ops::scale(ops::sum(ops::mul(ops::add(before_g, here_g), increment), per_point), 0.5));
         }
-        previous_a = row(a, count - 1);
-        previous_g = row(g, count - 1);
+        // Copies, not views: a view would keep the whole chunk's buffers alive for as long
+        // as the image's path waits for its next rows.
+        previous_a = ops::clone(row(a, count - 1));
+        previous_g = ops::clone(row(g, count - 1));
     }
     // (count, ...): `last` (the point before x[0]) followed by x[0 .. count-1).
     static Tensor preceding(const Tensor& last, const Tensor& x) {
@@ -70,25 +74,9 @@ struct Audit {
     }
 };
 
-// Rows [first_row, first_row + count) of the (image, step) sequence that belong to `image`,
-// starting at step `first_step`.
-struct Segment {
-    int64_t image, first_row, first_step, count;
-};
-
-std::vector<Segment> segments_of(int64_t begin, int64_t end, int64_t steps) {
-    std::vector<Segment> out;
-    for (int64_t i = begin; i < end;) {
-        const int64_t image = i / steps, stop = std::min(end, (image + 1) * steps);
-        out.push_back({image, i, i % steps, stop - i});
-        i = stop;
-    }
-    return out;
-}
-
-// values[first_step .. first_step + count) as a (count, 1, 1, 1) column on like's device.
-Tensor column(const std::vector<double>& values, const Segment& seg, const Tensor& like) {
-    const auto from = values.begin() + seg.first_step;
+// values[first_item .. first_item + count) as a (count, 1, 1, 1) column on like's device.
+Tensor column(const std::vector<double>& values, const RowSegment& seg, const Tensor& like) {
+    const auto from = values.begin() + seg.first_item;
     return Tensor::from_values(Shape{seg.count, 1, 1, 1}, std::vector<double>(from, from + seg.count), like.dtype(),
                                like.device());
 }
@@ -158,6 +146,109 @@ void path_points(const IgCamOptions& o, std::vector<double>& t, std::vector<doub
         for (double& x : w) x *= m;
 }
 
+namespace {
+
+// The paths of N images and what to integrate along them.
+struct Paths {
+    const models::Model& model;
+    const std::string& layer;
+    const Tensor& input;                                  // x (N, 3, H, W)
+    std::function<Tensor(int64_t)> baseline;              // x'_n (1, 3, H, W)
+    std::function<Tensor(int64_t)> baseline_activations;  // A(x'_n) (1, K, h, w)
+    const Tensor& input_activations;                      // A(x) (N, K, h, w)
+    std::vector<double> score_input, score_baseline;      // y^c(x), y^c(x') per image
+    const std::vector<int64_t>& classes;
+    const IgCamOptions& options;
+    bool keep_steps;
+};
+
+struct Integrated {
+    std::vector<Tensor> maps;  // (1, 1, h, w) per image
+    std::vector<IgCamAudit> audits;
+    std::vector<IgCamSteps> steps;  // with keep_steps
+    std::vector<int64_t> batch_sizes;  // rows of each pass, in order
+};
+
+Integrated integrate(const Paths& p, ChunkLoop& rows, const Progress& progress) {
+    const IgCamOptions& o = p.options;
+    const int64_t images = p.input.dim(0);
+    std::vector<double> t, weights;
+    path_points(o, t, weights);
+    const int64_t steps = static_cast<int64_t>(t.size());
+
+    std::vector<Tensor> maps(static_cast<std::size_t>(images));
+    std::vector<Audit> audits(static_cast<std::size_t>(images), Audit{o.riemann, {}, {}, {}});
+    for (int64_t n = 0; n < images; ++n) audits[n].start(p.baseline_activations(n));
+    std::vector<std::vector<Tensor>> kept_a(static_cast<std::size_t>(images)), kept_g(kept_a.size());
+    Integrated out;
+
+    // One chunk's contribution per image segment, computed in full before anything is kept.
+    struct SegmentResult {
+        int64_t image;
+        Tensor term;  // (1, 1, h, w): the weighted sum of this segment's steps
+        Audit audit;  // the image's audit advanced over these steps
+        Tensor a, g;  // (count, K, h, w), for keep_steps
+    };
+    // Rows (image n, step j), image-major: each image's rows in a chunk form one segment,
+    // whose path points are made, and terms reduced, with a few whole-segment ops.
+    auto compute = [&](int64_t begin, int64_t end) {
+        const std::vector<RowSegment> segments = segments_of(begin, end, steps);
+        std::vector<Tensor> points;
+        std::vector<int64_t> row_classes;
+        for (const RowSegment& seg : segments) {
+            const Tensor start = p.baseline(seg.image);
+            const Tensor tj = column(t, seg, p.input);
+            points.push_back(ops::add(start, ops::mul(tj, ops::sub(row(p.input, seg.image), start))));
+            row_classes.insert(row_classes.end(), static_cast<std::size_t>(seg.count), p.classes[seg.image]);
+        }
+        const LayerCapture c = capture_layer(p.model, ops::concat_batch(points), p.layer, row_classes);
+        std::vector<SegmentResult> results;
+        for (const RowSegment& seg : segments) {
+            const int64_t n = seg.image, first = seg.first_row - begin;
+            const Tensor a = c.activations.slice_batch(first, first + seg.count);  // (count, K, h, w)
+            const Tensor g = c.gradients.slice_batch(first, first + seg.count);
+            const Tensor alpha = ops::mean(g, {2, 3}, true);
+            const Tensor delta = o.delta == DeltaMode::Baseline ? ops::sub(a, p.baseline_activations(n)) : a;
+            Tensor terms = weighted_sum(alpha, delta);  // (count, 1, h, w)
+            if (o.relu == StepRelu::PerStep) terms = ops::relu_forward(terms);
+            SegmentResult result{n, ops::sum(ops::mul(terms, column(weights, seg, p.input)), {0}, true), audits[n],
+                                 p.keep_steps ? a : Tensor(), p.keep_steps ? g : Tensor()};
+            result.audit.steps(a, g);
+            results.push_back(std::move(result));
+        }
+        return results;
+    };
+    const int64_t total = images * steps;
+    auto keep = [&](std::vector<SegmentResult>&& results, int64_t begin, int64_t end) {
+        out.batch_sizes.push_back(end - begin);
+        for (SegmentResult& result : results) {
+            Tensor& map = maps[result.image];
+            map = map.defined() ? ops::add(map, result.term) : result.term;
+            audits[result.image] = std::move(result.audit);
+            if (p.keep_steps) {
+                kept_a[result.image].push_back(result.a);
+                kept_g[result.image].push_back(result.g);
+            }
+        }
+        report(progress, end, total);
+    };
+    rows.run(total, compute, keep);
+
+    for (int64_t n = 0; n < images; ++n) {
+        audits[n].finish(row(p.input_activations, n));
+        IgCamAudit audit{p.score_input[n], p.score_baseline[n], 0, 0};
+        const double change = audit.score_input - audit.score_baseline;
+        audit.stieltjes_sum = o.riemann == Riemann::Middle ? std::numeric_limits<double>::quiet_NaN() : audits[n].total();
+        audit.relative_gap = std::abs(audit.stieltjes_sum - change) / std::max(std::abs(change), 1e-12);
+        out.audits.push_back(audit);
+        out.maps.push_back(o.relu == StepRelu::Final ? ops::relu_forward(maps[n]) : maps[n]);
+        if (p.keep_steps) out.steps.push_back(IgCamSteps{ops::concat_batch(kept_a[n]), ops::concat_batch(kept_g[n])});
+    }
+    return out;
+}
+
+}  // namespace
+
 IgCamResult integrated_gradcam(const models::Model& model, const Tensor& input, const Tensor& baseline,
                                const std::string& layer, const std::vector<int64_t>& classes,
                                const IgCamOptions& o, const Progress& progress) {
@@ -168,9 +259,6 @@ IgCamResult integrated_gradcam(const models::Model& model, const Tensor& input, 
                 input.shape().to_string());
     IGCAM_CHECK(o.batch >= 1, ValueError, "IG-CAM: batch must be >= 1, got ", o.batch);
     const int64_t images = input.dim(0);
-    IgCamResult r;
-    path_points(o, r.t, r.weights);
-    const int64_t steps = static_cast<int64_t>(r.t.size());
     auto baseline_of = [&](int64_t n) { return row(baseline, baseline.dim(0) == 1 ? 0 : n); };
 
     // The path's two ends, forward only: A(x') for the delta and the audit, y^c at both ends.
@@ -178,100 +266,66 @@ IgCamResult integrated_gradcam(const models::Model& model, const Tensor& input, 
     for (int64_t n = 0; n < images; ++n) baseline_rows.push_back(baseline_of(n));
     const LayerCapture at_baseline = forward_layer(model, ops::concat_batch(baseline_rows), layer);
     const LayerCapture at_input = forward_layer(model, input, layer);
+    const Paths paths{model,
+                      layer,
+                      input,
+                      baseline_of,
+                      [&](int64_t n) { return row(at_baseline.activations, n); },
+                      at_input.activations,
+                      class_scores(at_input.logits, classes).to_vector(),
+                      class_scores(at_baseline.logits, classes).to_vector(),
+                      classes,
+                      o,
+                      o.keep_steps};
+    ChunkLoop rows(o.batch);
+    Integrated integrated = integrate(paths, rows, progress);
+
+    IgCamResult r;
+    path_points(o, r.t, r.weights);
+    r.map = ops::concat_batch(integrated.maps);
+    for (const IgCamAudit& a : integrated.audits) {
+        r.score_input.push_back(a.score_input);
+        r.score_baseline.push_back(a.score_baseline);
+        r.stieltjes_sum.push_back(a.stieltjes_sum);
+        r.completeness_gap.push_back(a.relative_gap);
+    }
+    r.passes = rows.passes();
+    r.batch_sizes = integrated.batch_sizes;
+    r.memory_retries = rows.retries();
     r.baseline_activations = at_baseline.activations;
-    const std::vector<double> yb = class_scores(at_baseline.logits, classes).to_vector();
-    const std::vector<double> yx = class_scores(at_input.logits, classes).to_vector();
-    r.score_baseline = yb;
-    r.score_input = yx;
-
-    std::vector<Tensor> maps(static_cast<std::size_t>(images));
-    std::vector<Audit> audits(static_cast<std::size_t>(images), Audit{o.riemann, {}, {}, {}});
-    for (int64_t n = 0; n < images; ++n) audits[n].start(row(at_baseline.activations, n));
-    std::vector<Tensor> kept_a, kept_g;
-
-    // Rows (image n, step j), image-major, in chunks of `batch`.
-    const int64_t total = images * steps;
-    // One chunk's contribution, computed in full before anything is kept, so a chunk that
-    // runs out of memory half way leaves no trace.
-    struct SegmentResult {
-        int64_t image;
-        Tensor term;          // (1, 1, h, w): the weighted sum of this segment's steps
-        Audit audit;          // the image's audit advanced over these steps
-        Tensor a, g;          // (count, K, h, w), for keep_steps
-    };
-    auto run_chunk = [&](int64_t begin, int64_t end) {
-        // Each image's rows in this chunk form one segment: its path points are made, and its
-        // terms reduced, with a few whole-segment ops rather than a handful per step.
-        const std::vector<Segment> segments = segments_of(begin, end, steps);
-        std::vector<Tensor> points;
-        std::vector<int64_t> row_classes;
-        for (const Segment& seg : segments) {
-            const Tensor start = baseline_of(seg.image);
-            const Tensor t = column(r.t, seg, input);
-            points.push_back(ops::add(start, ops::mul(t, ops::sub(row(input, seg.image), start))));
-            row_classes.insert(row_classes.end(), static_cast<std::size_t>(seg.count), classes[seg.image]);
-        }
-        const LayerCapture c = capture_layer(model, ops::concat_batch(points), layer, row_classes);
-        std::vector<SegmentResult> results;
-        for (const Segment& seg : segments) {
-            const int64_t n = seg.image, first = seg.first_row - begin;
-            const Tensor a = c.activations.slice_batch(first, first + seg.count);  // (count, K, h, w)
-            const Tensor g = c.gradients.slice_batch(first, first + seg.count);
-            const Tensor alpha = ops::mean(g, {2, 3}, true);
-            const Tensor delta = o.delta == DeltaMode::Baseline ? ops::sub(a, row(at_baseline.activations, n)) : a;
-            Tensor terms = weighted_sum(alpha, delta);  // (count, 1, h, w)
-            if (o.relu == StepRelu::PerStep) terms = ops::relu_forward(terms);
-            SegmentResult result{n, ops::sum(ops::mul(terms, column(r.weights, seg, input)), {0}, true), audits[n],
-                                 o.keep_steps ? a : Tensor(), o.keep_steps ? g : Tensor()};
-            result.audit.steps(a, g);
-            results.push_back(std::move(result));
-        }
-        return results;
-    };
-
-    // A chunk that runs out of memory is retried at half the size (down to one row), and
-    // later chunks keep the smaller size: each row's result does not depend on its chunk.
-    int64_t chunk = o.batch;
-    for (int64_t begin = 0; begin < total;) {
-        const int64_t end = std::min(total, begin + chunk);
-        std::vector<SegmentResult> results;
-        try {
-            results = run_chunk(begin, end);
-        } catch (const OutOfMemoryError&) {
-            if (end - begin == 1) throw;
-            chunk = (end - begin) / 2;
-            r.memory_retries.push_back(chunk);
-            continue;
-        }
-        ++r.passes;
-        r.batch_sizes.push_back(end - begin);
-        for (SegmentResult& result : results) {
-            Tensor& map = maps[result.image];
-            map = map.defined() ? ops::add(map, result.term) : result.term;
-            audits[result.image] = std::move(result.audit);
-            if (o.keep_steps) {
-                kept_a.push_back(result.a);
-                kept_g.push_back(result.g);
-            }
-        }
-        report(progress, end, total);
-        begin = end;
-    }
-
-    for (int64_t n = 0; n < images; ++n) {
-        audits[n].finish(row(at_input.activations, n));
-        const double change = yx[n] - yb[n];
-        const double sum = o.riemann == Riemann::Middle ? std::numeric_limits<double>::quiet_NaN() : audits[n].total();
-        r.stieltjes_sum.push_back(sum);
-        r.completeness_gap.push_back(std::abs(sum - change) / std::max(std::abs(change), 1e-12));
-        if (o.relu == StepRelu::Final) maps[n] = ops::relu_forward(maps[n]);
-    }
-    r.map = ops::concat_batch(maps);
     if (o.keep_steps) {
-        r.step_activations = ops::concat_batch(kept_a);
-        r.step_gradients = ops::concat_batch(kept_g);
+        std::vector<Tensor> a, g;
+        for (const IgCamSteps& s : integrated.steps) {
+            a.push_back(s.activations);
+            g.push_back(s.gradients);
+        }
+        r.step_activations = ops::concat_batch(a);
+        r.step_gradients = ops::concat_batch(g);
     }
     return r;
+}
+
+// The registry's IG-CAM: the input's end of each path is the batch's own forward pass, the
+// baseline's end the pipeline's one forward for this input size.
+MethodOutput compute_igcam(const MethodContext& c) {
+    IGCAM_CHECK(c.path_start != nullptr, ValueError, "IG-CAM: the pipeline gave no baseline");
+    const PathStart& start = *c.path_start;
+    std::vector<double> score_baseline;
+    const std::vector<double> baseline_logits = start.logits.to_vector();
+    for (int64_t k : c.classes) score_baseline.push_back(baseline_logits[static_cast<std::size_t>(k)]);
+    const Paths paths{c.model,
+                      c.layer,
+                      c.input,
+                      [&](int64_t) { return start.input; },
+                      [&](int64_t) { return start.activations; },
+                      c.activations,
+                      c.scores.to_vector(),
+                      score_baseline,
+                      c.classes,
+                      c.igcam,
+                      c.keep_steps};
+    Integrated integrated = integrate(paths, c.rows, c.progress);
+    return MethodOutput{ops::concat_batch(integrated.maps), std::move(integrated.audits), std::move(integrated.steps)};
 }
 
 }  // namespace igcam::cam

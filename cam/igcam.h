@@ -1,4 +1,4 @@
-// Integrated Grad-CAM (Sattarzadeh et al., ICASSP 2021), exactly as ../DESIGN.md section 3:
+// Integrated Grad-CAM (Sattarzadeh et al., ICASSP 2021), exactly as docs/methods.md defines it:
 //   x_j = x' + t_j (x - x'),  alpha_k(j) = mean_ij dy^c(x_j)/dA^k_ij(x_j)
 //   L = sum_j w_j ReLU( sum_k alpha_k(j) (A^k(x_j) - A^k(x')) )
 // with every knob selectable. The default is the right Riemann sum (t_j = j/m, j = 1..m),
@@ -27,8 +27,24 @@ struct IgCamOptions {
     DeltaMode delta = DeltaMode::Baseline;
     StepRelu relu = StepRelu::PerStep;
     Reduction reduce = Reduction::Mean;
-    int64_t batch = 16;       // interpolated images per forward/backward pass
-    bool keep_steps = false;  // keep every step's activations and gradients (for --dump)
+    int64_t batch = 16;       // integrated_gradcam: interpolated images per forward/backward pass
+    bool keep_steps = false;  // integrated_gradcam: keep every step's activations and gradients
+};
+
+// One image's completeness audit: the Riemann-Stieltjes sum
+// sum_j sum_kij g(x_j) (A(x_j) - A(x_{j-1})) (left / right / trapezoid pairing as the rule),
+// which tends to y^c(x) - y^c(x'), and its relative gap |sum - (y(x) - y(x'))| / |y(x) - y(x')|.
+// NaN for the middle rule, whose points leave the grid's feature maps unevaluated.
+struct IgCamAudit {
+    double score_input = 0;     // y^c(x)
+    double score_baseline = 0;  // y^c(x')
+    double stieltjes_sum = 0;
+    double relative_gap = 0;
+};
+
+// One image's path, kept for dumps: A(x_j) and dy^c/dA(x_j), (steps, K, h, w) in path order.
+struct IgCamSteps {
+    Tensor activations, gradients;
 };
 
 // "default" or "notebook" (the baseline of the notebook preset is the caller's business:
@@ -51,10 +67,7 @@ struct IgCamResult {
     std::vector<double> t, weights;      // path points and their weights
     std::vector<double> score_input;     // y^c(x) per image
     std::vector<double> score_baseline;  // y^c(x') per image
-    // Completeness audit: the Riemann-Stieltjes sum sum_j sum_kij g(x_j) (A(x_j) - A(x_{j-1}))
-    // (left / right / trapezoid pairing as the rule), which tends to y^c(x) - y^c(x'), and
-    // its relative gap |sum - (y(x) - y(x'))| / |y(x) - y(x')|. NaN for the middle rule, whose
-    // points leave the grid's feature maps unevaluated.
+    // The completeness audit per image (IgCamAudit's sum and relative gap).
     std::vector<double> stieltjes_sum, completeness_gap;
     int64_t passes = 0;                  // batched forward/backward passes over the path
     std::vector<int64_t> batch_sizes;    // rows in each pass
@@ -64,6 +77,9 @@ struct IgCamResult {
     Tensor baseline_activations;         // A(x') (N, K, h, w)
 };
 
+// The explanation pipeline (cam/pipeline.h) runs IG-CAM from its registry entry, which
+// takes the input's end of the path from the batch's own forward pass and the baseline's
+// from one forward per input size; this standalone form runs both ends itself.
 // input, baseline (N, 3, H, W) (a baseline of batch 1 serves every image); classes, one
 // per image.
 IgCamResult integrated_gradcam(const models::Model& model, const Tensor& input, const Tensor& baseline,

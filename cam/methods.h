@@ -1,28 +1,13 @@
 // The CAM family. Each gradient-based method is a pure function of the target layer's
 // activations A (N, K, h, w) and the gradients g = dy^c/dA (N, K, h, w), returning the raw
 // map (N, 1, h, w) after the method's own ReLU (before upsampling and normalisation).
-// Formulas follow pytorch-grad-cam (and ../DESIGN.md section 3); notes below say where.
+// Formulas follow pytorch-grad-cam (docs/methods.md); notes below say where they differ.
+// cam/registry.h lists every method with what it needs; these are the formulas alone.
 #pragma once
-
-#include <string>
-#include <vector>
 
 #include "core/tensor.h"
 
 namespace igcam::cam {
-
-enum class Method { GradCam, GradCamPlusPlus, XGradCam, LayerCam, HiResCam, ScoreCam, AblationCam, EigenCam, IgCam };
-
-struct MethodInfo {
-    Method method;
-    std::string name;         // as given to --method and used in file names
-    std::string description;  // one line for --help
-};
-
-const std::vector<MethodInfo>& all_methods();
-// "gradcam", "gradcam++", ...; throws ValueError listing the names.
-Method parse_method(const std::string& name);
-const std::string& method_name(Method method);
 
 // Grad-CAM: alpha_k = mean_ij g^k_ij; L = ReLU(sum_k alpha_k A^k).
 Tensor gradcam(const Tensor& activations, const Tensor& gradients);

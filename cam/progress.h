@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <string>
 
 namespace igcam::cam {
 
@@ -12,5 +13,13 @@ using Progress = std::function<void(int64_t done, int64_t total)>;
 inline void report(const Progress& progress, int64_t done, int64_t total) {
     if (progress) progress(done, total);
 }
+
+// A whole run's progress, task by task (a method on a batch of images): each task begins
+// with a label ("images 17-32 of 200, igcam"), advances, and ends. Any part may be empty.
+struct ProgressSink {
+    std::function<void(const std::string& task)> begin;
+    Progress update;
+    std::function<void()> end;
+};
 
 }  // namespace igcam::cam

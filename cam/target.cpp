@@ -32,29 +32,35 @@ int64_t class_by_name(const std::string& spec, const std::vector<std::string>& n
 }
 }  // namespace
 
-std::vector<int64_t> resolve_classes(const std::string& spec, const std::vector<std::string>& class_names,
-                                     const Tensor& logits) {
-    IGCAM_CHECK(logits.rank() == 2 && logits.dim(1) == static_cast<int64_t>(class_names.size()), ShapeError,
-                "resolve_classes: logits ", logits.shape().to_string(), " do not match ", class_names.size(),
-                " class names");
-    const int64_t images = logits.dim(0), classes = logits.dim(1);
-    if (!spec.empty()) {
-        int64_t index;
-        if (all_digits(spec)) {
-            index = std::stoll(spec);
-            IGCAM_CHECK(index < classes, ValueError, "class ", index, " is out of range (the model has ", classes,
-                        " classes)");
-        } else {
-            index = class_by_name(spec, class_names);
-        }
-        return std::vector<int64_t>(static_cast<std::size_t>(images), index);
+Target Target::parse(const std::string& spec, const std::vector<std::string>& class_names) {
+    if (spec.empty()) return Target{};
+    if (all_digits(spec)) {
+        const int64_t index = std::stoll(spec);
+        IGCAM_CHECK(index < static_cast<int64_t>(class_names.size()), ValueError, "class ", index,
+                    " is out of range (the model has ", class_names.size(), " classes)");
+        return Target{index};
     }
+    return Target{class_by_name(spec, class_names)};
+}
+
+std::vector<int64_t> Target::choose(const Tensor& logits) const {
+    IGCAM_CHECK(logits.rank() == 2, ShapeError, "Target::choose: logits must be (N, C), got ", logits.shape().to_string());
+    const int64_t images = logits.dim(0), classes = logits.dim(1);
+    if (class_index >= 0) return std::vector<int64_t>(static_cast<std::size_t>(images), class_index);
     const std::vector<double> v = logits.to_vector();
     std::vector<int64_t> top(static_cast<std::size_t>(images), 0);
     for (int64_t n = 0; n < images; ++n)
         for (int64_t c = 1; c < classes; ++c)
             if (v[n * classes + c] > v[n * classes + top[n]]) top[n] = c;
     return top;
+}
+
+std::vector<int64_t> resolve_classes(const std::string& spec, const std::vector<std::string>& class_names,
+                                     const Tensor& logits) {
+    IGCAM_CHECK(logits.rank() == 2 && logits.dim(1) == static_cast<int64_t>(class_names.size()), ShapeError,
+                "resolve_classes: logits ", logits.shape().to_string(), " do not match ", class_names.size(),
+                " class names");
+    return Target::parse(spec, class_names).choose(logits);
 }
 
 std::vector<int64_t> top_classes(const std::vector<double>& logits, int64_t k) {

@@ -10,9 +10,20 @@
 
 namespace igcam::cam {
 
-// spec "" -> each image's top-1 class; a number -> that class index; otherwise a class
-// name (exact match first, then case-insensitive). logits (N, C). Throws ValueError for an
-// index out of range or an unknown name.
+// Which class each image's explanation follows: its own top-1, or one class for all.
+struct Target {
+    int64_t class_index = -1;  // -1: each image's top-1
+
+    // spec "" -> top-1; a number -> that class index; otherwise a class name (exact match
+    // first, then case-insensitive). Throws ValueError for an index out of range or an
+    // unknown name, before any image is seen.
+    static Target parse(const std::string& spec, const std::vector<std::string>& class_names);
+    // One class per row of logits (N, C); the first of equal top logits wins.
+    std::vector<int64_t> choose(const Tensor& logits) const;
+};
+
+// Target::parse(spec, class_names).choose(logits), after checking that logits (N, C) has a
+// column per class name.
 std::vector<int64_t> resolve_classes(const std::string& spec, const std::vector<std::string>& class_names,
                                      const Tensor& logits);
 

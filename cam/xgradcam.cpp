@@ -1,5 +1,6 @@
 // XGrad-CAM (Fu et al., 2020), as pytorch-grad-cam computes it.
 #include "cam/methods.h"
+#include "cam/registry.h"
 #include "cam/weighted_sum.h"
 #include "core/ops.h"
 
@@ -11,5 +12,7 @@ Tensor xgradcam(const Tensor& activations, const Tensor& gradients) {
     const Tensor weights = ops::div(ops::sum(ops::mul(gradients, activations), {2, 3}, true), activation_sums);
     return relu_weighted_sum(weights, activations);
 }
+
+MethodOutput compute_xgradcam(const MethodContext& c) { return MethodOutput{xgradcam(c.activations, c.gradients), {}, {}}; }
 
 }  // namespace igcam::cam

@@ -16,7 +16,6 @@
 namespace igcam {
 
 namespace {
-bool tf32_flag = false;
 
 [[maybe_unused]] bool forced_cpu() {  // used by CUDA builds only
     const char* env = std::getenv("IGCAM_DEVICE");
@@ -40,8 +39,25 @@ int cuda_device_count() {
 #endif
 }
 
-void set_tf32(bool enabled) { tf32_flag = enabled; }
-bool tf32_enabled() { return tf32_flag; }
+int cpu_threads() { return cpu::num_threads(); }
+
+// The switch lives with the CUDA context, which reads it; without a CUDA backend nothing
+// could use TF32.
+void set_tf32(bool enabled) {
+#ifdef IGCAM_WITH_CUDA
+    cuda::set_tf32(enabled);
+#else
+    (void)enabled;
+#endif
+}
+
+bool tf32_enabled() {
+#ifdef IGCAM_WITH_CUDA
+    return cuda::tf32_enabled();
+#else
+    return false;
+#endif
+}
 
 Device resolve_device(const std::string& text) {
     if (text == "auto") return cuda_device_count() > 0 ? Device::cuda(0) : Device::cpu();
@@ -67,6 +83,8 @@ void synchronize(Device device) {
 std::size_t available_memory(Device device) {
 #ifdef IGCAM_WITH_CUDA
     if (device.is_cuda()) return cuda::available_memory(device.index);
+#else
+    (void)device;
 #endif
     std::size_t available = std::size_t{4} << 30;  // when /proc/meminfo cannot be read
     std::ifstream meminfo("/proc/meminfo");
@@ -80,6 +98,8 @@ std::size_t available_memory(Device device) {
 std::string device_description(Device device) {
 #ifdef IGCAM_WITH_CUDA
     if (device.is_cuda()) return cuda::device_name(device.index);
+#else
+    (void)device;
 #endif
     return detail::concat("CPU (f32: ", cpu::f32_path_name(), ", f64: ", cpu::blas_name(), "; ", cpu::num_threads(),
                           " threads)");

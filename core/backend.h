@@ -13,12 +13,15 @@ bool cuda_built();
 // CUDA devices usable now (0 without a build, a driver or a device). IGCAM_DEVICE=cpu
 // forces 0.
 int cuda_device_count();
+// Threads igcam's CPU work runs on (IGCAM_NUM_THREADS, else one per core).
+int cpu_threads();
 // One line for logs and reports: BLAS, threads, the float32 convolution path, CUDA state.
 std::string backend_summary();
 
 // TF32 tensor-core math for float32 convolutions and GEMMs on the GPU (cuDNN tensor-op
 // math, cuBLAS TF32). Off by default: strict IEEE float32 with FMA. Inputs are rounded to
-// 10-bit mantissas when on, so maps differ from the CPU by about 1e-3 relative.
+// 10-bit mantissas when on, so maps differ from the CPU by about 1e-3 relative. A build
+// without the CUDA backend has no TF32: tf32_enabled() stays false.
 void set_tf32(bool enabled);
 bool tf32_enabled();
 

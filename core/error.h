@@ -21,6 +21,8 @@ class ShapeError : public Error { using Error::Error; };
 class DTypeError : public Error { using Error::Error; };
 // Tensors live on different devices, or the device is not available in this build.
 class DeviceError : public Error { using Error::Error; };
+// A tensor's values are in a layout the caller cannot read directly (core/layout.h).
+class LayoutError : public Error { using Error::Error; };
 // A scalar argument is out of range (a stride of 0, an unknown axis, ...).
 class ValueError : public Error { using Error::Error; };
 // Reading or writing a file failed (missing, unreadable, truncated).

@@ -1,7 +1,8 @@
 // THE op API. Layers, autograd and CAM code call only these functions; ops.cpp checks every
 // argument (defined, same device, same dtype, shapes, sizes) and dispatches to the backend
 // kernels of the tensors' device (core/cpu, or cuda/ in a CUDA build). Every op returns a new tensor and
-// never writes into its inputs, so tensors saved for backward stay valid.
+// never writes into its inputs, so tensors saved for backward stay valid. Inputs may be in
+// any layout (core/layout.h); results are plain unless an op says otherwise.
 //
 // Conventions: images are NCHW; f32 and f64 are both supported on both backends; all tensor
 // arguments of one call must share dtype and device (DTypeError / DeviceError otherwise);
@@ -14,6 +15,7 @@
 
 #include "core/op_params.h"
 #include "core/tensor.h"
+#include "core/weight_cache.h"
 
 namespace igcam::ops {
 
@@ -23,16 +25,25 @@ Tensor full(const Shape& shape, double value, DType dtype, Device device);
 // A copy of x on `device` (x itself when it is already there: tensors are immutable values
 // to the ops, so sharing is safe). Copies to the host wait for the device.
 Tensor to_device(const Tensor& x, Device device);
-// A deep copy on x's device.
+// A deep copy on x's device, in x's layout.
 Tensor clone(const Tensor& x);
+// x's values in the plain (row-major) layout: x itself when they already are, else a copy.
+// Never changes x. Every op reads its inputs through this (core/layout.h).
+Tensor to_plain(const Tensor& x);
+// x's values in `layout` (x itself when they already are). A channel-blocked layout needs a
+// float32 (N, C, H, W) CPU tensor with C a multiple of the block.
+Tensor to_layout(const Tensor& x, const Layout& layout);
 
 // ---- convolution -------------------------------------------------------------------
 // requires: x (N, C, H, W), weight (O, C, kh, kw), bias (O) or undefined; strides >= 1;
 //           padding >= 0; the kernel fits in the padded input.
 // ensures:  y (N, O, (H + pad_top + pad_bottom - kh) / stride_h + 1, ...) (floor).
 Shape conv2d_output_shape(const Shape& x, const Shape& weight, const Conv2dParams& params);
+// `weights_cache` (optional): where the weights' copy in a backend's own layout is kept
+// between calls (core/weight_cache.h); a layer passes its own. x may be channel-blocked; y
+// is plain.
 Tensor conv2d_forward(const Tensor& x, const Tensor& weight, const Tensor& bias,
-                      const Conv2dParams& params);
+                      const Conv2dParams& params, WeightCache* weights_cache = nullptr);
 // grad_y (N, O, out_h, out_w) -> grad_x with shape x_shape.
 Tensor conv2d_backward_data(const Tensor& grad_y, const Tensor& weight, const Shape& x_shape,
                             const Conv2dParams& params);
@@ -52,14 +63,16 @@ struct ConvFusion {
     const BatchNormConstants* bn = nullptr;  // an inference batch norm, or none
     Tensor residual;                         // added after it: (N, O, out_h, out_w), or undefined
     bool relu = false;                       // a ReLU last
+    WeightCache* weights_cache = nullptr;    // as conv2d_forward's
 };
 // For forward passes that record no graph (it has no backward): a convolution and what
 // follows it in a network, as the layers compute them one after the other:
 //   y = relu?(batch_norm?(conv2d_forward(x, weight, bias)) + residual?)
 // Float32 on the CPU with oneDNN runs it as one primitive: the batch norm folded into the
 // weights and bias, the residual and the ReLU applied before the result is stored (one
-// pass over memory instead of four; equal up to float rounding). Elsewhere it is the ops
-// one by one.
+// pass over memory instead of four; equal up to float rounding), and y is left in the
+// layout oneDNN's next op reads without a reorder (channel-blocked where the channels
+// allow, core/layout.h). Elsewhere it is the ops one by one, and y is plain.
 Tensor conv2d_fused_forward(const Tensor& x, const Tensor& weight, const Tensor& bias, const ConvFusion& fusion,
                             const Conv2dParams& params);
 
@@ -82,6 +95,7 @@ Tensor softmax_backward(const Tensor& grad_y, const Tensor& y, int axis);
 // x (N, C, H, W). Kernel and stride >= 1; padding >= 0 and at most half the kernel (as
 // PyTorch); ceil_mode drops a last window that would start in the trailing padding.
 Shape pool2d_output_shape(const Shape& x, const Pool2dParams& params);
+// A channel-blocked float32 x is pooled by oneDNN in that layout, and y keeps it.
 Tensor max_pool2d_forward(const Tensor& x, const Pool2dParams& params);
 // Routes each gradient to the first maximum of its window in row-major order.
 Tensor max_pool2d_backward(const Tensor& grad_y, const Tensor& x, const Pool2dParams& params);

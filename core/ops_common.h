@@ -6,6 +6,7 @@
 #include <string>
 
 #include "core/error.h"
+#include "core/ops.h"
 #include "core/tensor.h"
 #ifdef IGCAM_WITH_CUDA
 #include "cuda/kernels.h"
@@ -45,6 +46,11 @@ void check_shape(const char* op, const Tensor& t, const char* name, const Shape&
 void check_at_least(const char* op, const char* name, int64_t value, int64_t minimum);
 
 [[noreturn]] void no_cuda_backend();
+
+// The one place an op's input becomes plain: t itself when its values are plain (or it is
+// undefined), else ops::to_plain(t). Every op calls it on each tensor it reads, except the
+// oneDNN ops that read channel-blocked values as they are (conv2d_*forward, max pooling).
+inline Tensor plain(const Tensor& t) { return !t.defined() || t.layout().is_plain() ? t : to_plain(t); }
 
 // batch_norm_forward's per-channel map y = x * scale + shift for x's dtype and device:
 // scale = gamma / sqrt(var + eps), shift = beta - mean * scale, formed in double. Checks the

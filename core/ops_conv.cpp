@@ -87,27 +87,57 @@ Conv2dGeometry forward_geometry(const char* op, const Tensor& x, const Tensor& w
     return g;
 }
 
+// Float32 CPU convolutions go to oneDNN's one forward (core/cpu/conv2d_onednn.h), which
+// reads channel-blocked activations as they are.
+bool runs_on_onednn(const Tensor& x) {
+    return x.device().is_cpu() && x.dtype() == DType::F32 && cpu::f32_uses_onednn();
+}
+
+// A float32 activation as oneDNN reads it: its bytes in whatever layout it has.
+cpu::F32Activation activation(const Tensor& t) {
+    return cpu::F32Activation{static_cast<const float*>(t.raw_data()), t.layout()};
+}
+
+// y = epilogue(conv(x, weight) + bias) through oneDNN into y (in y's layout); the weights'
+// reordered copy is kept in `cache` when there is one.
+void onednn_forward(Tensor& y, const Tensor& x, const Tensor& weight, const Tensor& bias,
+                    const cpu::ConvEpilogue& epilogue, WeightCache* cache, const Conv2dGeometry& g) {
+    cpu::F32Weights weights{weight.data<float>(), cache, {}};
+    if (cache != nullptr) weights.source = WeightCache::Source::of(weight);
+    cpu::conv2d_forward_f32(static_cast<float*>(y.mutable_raw_data()), y.layout(), activation(x), weights,
+                            bias.defined() ? bias.data<float>() : nullptr, epilogue, g);
+}
+
 }  // namespace
 
 Shape conv2d_output_shape(const Shape& x, const Shape& weight, const Conv2dParams& params) {
     return output_shape(conv_geometry("conv2d", x, weight, params));
 }
 
-Tensor conv2d_forward(const Tensor& x, const Tensor& weight, const Tensor& bias,
-                      const Conv2dParams& params) {
+Tensor conv2d_forward(const Tensor& x, const Tensor& weight_arg, const Tensor& bias_arg,
+                      const Conv2dParams& params, WeightCache* weights_cache) {
     const char* op = "conv2d_forward";
+    const Tensor weight = detail::plain(weight_arg), bias = detail::plain(bias_arg);
     const Conv2dGeometry g = forward_geometry(op, x, weight, bias, params);
+    if (runs_on_onednn(x)) {
+        Tensor y = Tensor::empty(output_shape(g), DType::F32, Device::cpu());
+        onednn_forward(y, x, weight, bias, cpu::ConvEpilogue{}, weights_cache, g);
+        return y;
+    }
+    const Tensor plain_x = detail::plain(x);
     Tensor y = Tensor::empty(output_shape(g), x.dtype(), x.device());
     dispatch(op, x, [&](auto zero) {
         using T = decltype(zero);
-        IGCAM_KERNEL(x, conv2d_forward<T>, y.data<T>(), x.data<T>(), weight.data<T>(),
-                               bias.defined() ? bias.data<T>() : nullptr, g);
+        IGCAM_KERNEL(x, conv2d_forward<T>, y.mutable_data<T>(), plain_x.data<T>(), weight.data<T>(),
+                     bias.defined() ? bias.data<T>() : nullptr, g);
     });
     return y;
 }
 
-Tensor conv2d_backward_data(const Tensor& grad_y, const Tensor& weight, const Shape& x_shape,
+Tensor conv2d_backward_data(const Tensor& grad_y_arg, const Tensor& weight_arg, const Shape& x_shape,
                             const Conv2dParams& params) {
+    const Tensor grad_y = detail::plain(grad_y_arg);
+    const Tensor weight = detail::plain(weight_arg);
     const char* op = "conv2d_backward_data";
     check_rank(op, weight, "weight", 4, "(out_channels, in_channels, kh, kw)");
     check_same_kind(op, weight, "weight", grad_y, "grad_y");
@@ -116,13 +146,15 @@ Tensor conv2d_backward_data(const Tensor& grad_y, const Tensor& weight, const Sh
     Tensor grad_x = Tensor::empty(x_shape, weight.dtype(), weight.device());
     dispatch(op, weight, [&](auto zero) {
         using T = decltype(zero);
-        IGCAM_KERNEL(weight, conv2d_backward_data<T>, grad_x.data<T>(), grad_y.data<T>(), weight.data<T>(), g);
+        IGCAM_KERNEL(weight, conv2d_backward_data<T>, grad_x.mutable_data<T>(), grad_y.data<T>(), weight.data<T>(), g);
     });
     return grad_x;
 }
 
-Tensor conv2d_backward_weight(const Tensor& grad_y, const Tensor& x, const Shape& weight_shape,
+Tensor conv2d_backward_weight(const Tensor& grad_y_arg, const Tensor& x_arg, const Shape& weight_shape,
                               const Conv2dParams& params) {
+    const Tensor grad_y = detail::plain(grad_y_arg);
+    const Tensor x = detail::plain(x_arg);
     const char* op = "conv2d_backward_weight";
     check_rank(op, x, "x", 4, "(N, C, H, W)");
     check_same_kind(op, x, "x", grad_y, "grad_y");
@@ -131,12 +163,13 @@ Tensor conv2d_backward_weight(const Tensor& grad_y, const Tensor& x, const Shape
     Tensor grad_weight = Tensor::empty(weight_shape, x.dtype(), x.device());
     dispatch(op, x, [&](auto zero) {
         using T = decltype(zero);
-        IGCAM_KERNEL(x, conv2d_backward_weight<T>, grad_weight.data<T>(), grad_y.data<T>(), x.data<T>(), g);
+        IGCAM_KERNEL(x, conv2d_backward_weight<T>, grad_weight.mutable_data<T>(), grad_y.data<T>(), x.data<T>(), g);
     });
     return grad_weight;
 }
 
-Tensor conv2d_backward_bias(const Tensor& grad_y) {
+Tensor conv2d_backward_bias(const Tensor& grad_y_arg) {
+    const Tensor grad_y = detail::plain(grad_y_arg);
     const char* op = "conv2d_backward_bias";
     check_rank(op, grad_y, "grad_y", 4, "(N, O, H, W)");
     Conv2dGeometry g{};
@@ -147,22 +180,23 @@ Tensor conv2d_backward_bias(const Tensor& grad_y) {
     Tensor grad_bias = Tensor::empty(Shape{g.out_channels}, grad_y.dtype(), grad_y.device());
     dispatch(op, grad_y, [&](auto zero) {
         using T = decltype(zero);
-        IGCAM_KERNEL(grad_y, conv2d_backward_bias<T>, grad_bias.data<T>(), grad_y.data<T>(), g);
+        IGCAM_KERNEL(grad_y, conv2d_backward_bias<T>, grad_bias.mutable_data<T>(), grad_y.data<T>(), g);
     });
     return grad_bias;
 }
 
-Tensor conv2d_fused_forward(const Tensor& x, const Tensor& weight, const Tensor& bias, const ConvFusion& fusion,
-                            const Conv2dParams& params) {
+Tensor conv2d_fused_forward(const Tensor& x, const Tensor& weight_arg, const Tensor& bias_arg,
+                            const ConvFusion& fusion, const Conv2dParams& params) {
     const char* op = "conv2d_fused_forward";
     const BatchNormConstants* bn = fusion.bn;
-    if (!(x.device().is_cpu() && x.dtype() == DType::F32 && cpu::f32_uses_onednn())) {
+    if (!runs_on_onednn(x)) {
         // The same ops one by one (float64 stays the specification).
-        Tensor y = conv2d_forward(x, weight, bias, params);
+        Tensor y = conv2d_forward(x, weight_arg, bias_arg, params, fusion.weights_cache);
         if (bn != nullptr) y = batch_norm_forward(y, bn->gamma, bn->beta, bn->mean, bn->var, bn->eps);
         if (fusion.residual.defined()) y = add(y, fusion.residual);
         return fusion.relu ? relu_forward(y) : y;
     }
+    const Tensor weight = detail::plain(weight_arg), bias = detail::plain(bias_arg);
     const Conv2dGeometry g = forward_geometry(op, x, weight, bias, params);
     if (fusion.residual.defined()) {
         check_same_kind(op, x, "x", fusion.residual, "residual");
@@ -173,21 +207,22 @@ Tensor conv2d_fused_forward(const Tensor& x, const Tensor& weight, const Tensor&
         // Checked against one (1, out_channels) row: the output itself is made below.
         detail::batch_norm_affine(op, Tensor::empty(Shape{1, g.out_channels}), bn->gamma, bn->beta, bn->mean, bn->var,
                                   bn->eps, scale, shift);
-    // x, the weights and the residual go by storage: oneDNN may hold them in its own layout.
-    auto operand = [](const Tensor& t) { return cpu::F32Operand{t.storage().get(), t.offset_bytes()}; };
     cpu::ConvEpilogue epilogue;
     epilogue.scale = bn != nullptr ? scale.data<float>() : nullptr;
     epilogue.shift = bn != nullptr ? shift.data<float>() : nullptr;
-    if (fusion.residual.defined()) epilogue.residual = operand(fusion.residual);
+    if (fusion.residual.defined()) epilogue.residual = activation(fusion.residual);
     epilogue.relu = fusion.relu;
-    return Tensor::from_storage(cpu::conv2d_fused_forward_f32(operand(x), operand(weight),
-                                                              bias.defined() ? bias.data<float>() : nullptr, epilogue, g),
-                                output_shape(g), DType::F32);
+    Tensor y = Tensor::empty(output_shape(g), DType::F32, Device::cpu(), cpu::f32_activation_layout(g.out_channels));
+    onednn_forward(y, x, weight, bias, epilogue, fusion.weights_cache, g);
+    return y;
 }
 
 // ---- linear ---------------------------------------------------------------------------
 
-Tensor linear_forward(const Tensor& x, const Tensor& weight, const Tensor& bias) {
+Tensor linear_forward(const Tensor& x_arg, const Tensor& weight_arg, const Tensor& bias_arg) {
+    const Tensor x = detail::plain(x_arg);
+    const Tensor weight = detail::plain(weight_arg);
+    const Tensor bias = detail::plain(bias_arg);
     const char* op = "linear_forward";
     check_rank(op, x, "x", 2, "(N, in_features)");
     check_rank(op, weight, "weight", 2, "(out_features, in_features)");
@@ -205,13 +240,15 @@ Tensor linear_forward(const Tensor& x, const Tensor& weight, const Tensor& bias)
     Tensor y = Tensor::empty(Shape{batch, out}, x.dtype(), x.device());
     dispatch(op, x, [&](auto zero) {
         using T = decltype(zero);
-        IGCAM_KERNEL(x, linear_forward<T>, y.data<T>(), x.data<T>(), weight.data<T>(),
+        IGCAM_KERNEL(x, linear_forward<T>, y.mutable_data<T>(), x.data<T>(), weight.data<T>(),
                                bias.defined() ? bias.data<T>() : nullptr, batch, in, out);
     });
     return y;
 }
 
-Tensor linear_backward_input(const Tensor& grad_y, const Tensor& weight) {
+Tensor linear_backward_input(const Tensor& grad_y_arg, const Tensor& weight_arg) {
+    const Tensor grad_y = detail::plain(grad_y_arg);
+    const Tensor weight = detail::plain(weight_arg);
     const char* op = "linear_backward_input";
     check_rank(op, grad_y, "grad_y", 2, "(N, out_features)");
     check_rank(op, weight, "weight", 2, "(out_features, in_features)");
@@ -222,13 +259,15 @@ Tensor linear_backward_input(const Tensor& grad_y, const Tensor& weight) {
     Tensor grad_x = Tensor::empty(Shape{batch, in}, weight.dtype(), weight.device());
     dispatch(op, weight, [&](auto zero) {
         using T = decltype(zero);
-        IGCAM_KERNEL(weight, linear_backward_input<T>, grad_x.data<T>(), grad_y.data<T>(), weight.data<T>(), batch,
+        IGCAM_KERNEL(weight, linear_backward_input<T>, grad_x.mutable_data<T>(), grad_y.data<T>(), weight.data<T>(), batch,
                                       in, out);
     });
     return grad_x;
 }
 
-Tensor linear_backward_weight(const Tensor& grad_y, const Tensor& x) {
+Tensor linear_backward_weight(const Tensor& grad_y_arg, const Tensor& x_arg) {
+    const Tensor grad_y = detail::plain(grad_y_arg);
+    const Tensor x = detail::plain(x_arg);
     const char* op = "linear_backward_weight";
     check_rank(op, grad_y, "grad_y", 2, "(N, out_features)");
     check_rank(op, x, "x", 2, "(N, in_features)");
@@ -239,20 +278,21 @@ Tensor linear_backward_weight(const Tensor& grad_y, const Tensor& x) {
     Tensor grad_weight = Tensor::empty(Shape{out, in}, x.dtype(), x.device());
     dispatch(op, x, [&](auto zero) {
         using T = decltype(zero);
-        IGCAM_KERNEL(x, linear_backward_weight<T>, grad_weight.data<T>(), grad_y.data<T>(), x.data<T>(), batch,
+        IGCAM_KERNEL(x, linear_backward_weight<T>, grad_weight.mutable_data<T>(), grad_y.data<T>(), x.data<T>(), batch,
                                        in, out);
     });
     return grad_weight;
 }
 
-Tensor linear_backward_bias(const Tensor& grad_y) {
+Tensor linear_backward_bias(const Tensor& grad_y_arg) {
+    const Tensor grad_y = detail::plain(grad_y_arg);
     const char* op = "linear_backward_bias";
     check_rank(op, grad_y, "grad_y", 2, "(N, out_features)");
     const int64_t batch = grad_y.dim(0), out = grad_y.dim(1);
     Tensor grad_bias = Tensor::empty(Shape{out}, grad_y.dtype(), grad_y.device());
     dispatch(op, grad_y, [&](auto zero) {
         using T = decltype(zero);
-        IGCAM_KERNEL(grad_y, linear_backward_bias<T>, grad_bias.data<T>(), grad_y.data<T>(), batch, out);
+        IGCAM_KERNEL(grad_y, linear_backward_bias<T>, grad_bias.mutable_data<T>(), grad_y.data<T>(), batch, out);
     });
     return grad_bias;
 }

@@ -46,7 +46,9 @@ bool broadcasts_to(const Shape& from, const Shape& to) {
     return true;
 }
 
-Tensor binary(const char* op, BinaryOp kind, const Tensor& a, const Tensor& b) {
+Tensor binary(const char* op, BinaryOp kind, const Tensor& a_arg, const Tensor& b_arg) {
+    const Tensor a = detail::plain(a_arg);
+    const Tensor b = detail::plain(b_arg);
     check_defined(op, a, "a");
     check_defined(op, b, "b");
     check_same_kind(op, a, "a", b, "b");
@@ -55,9 +57,9 @@ Tensor binary(const char* op, BinaryOp kind, const Tensor& a, const Tensor& b) {
     dispatch(op, a, [&](auto zero) {
         using T = decltype(zero);
         if (a.shape() == b.shape()) {
-            IGCAM_KERNEL(a, binary_same_shape<T>, kind, out.data<T>(), a.data<T>(), b.data<T>(), out.numel());
+            IGCAM_KERNEL(a, binary_same_shape<T>, kind, out.mutable_data<T>(), a.data<T>(), b.data<T>(), out.numel());
         } else {
-            IGCAM_KERNEL(a, binary_strided<T>, kind, out.data<T>(), a.data<T>(), broadcast_strides(a.shape(), out_shape),
+            IGCAM_KERNEL(a, binary_strided<T>, kind, out.mutable_data<T>(), a.data<T>(), broadcast_strides(a.shape(), out_shape),
                                    b.data<T>(), broadcast_strides(b.shape(), out_shape), out_shape.dims());
         }
     });
@@ -70,7 +72,7 @@ Tensor strided_sum(const char* op, const Tensor& x, const Shape& out_shape,
     Tensor out = Tensor::empty(out_shape, x.dtype(), x.device());
     dispatch(op, x, [&](auto zero) {
         using T = decltype(zero);
-        IGCAM_KERNEL(x, strided_sum<T>, out.data<T>(), out.numel(), x.data<T>(), x.shape().dims(), out_strides);
+        IGCAM_KERNEL(x, strided_sum<T>, out.mutable_data<T>(), out.numel(), x.data<T>(), x.shape().dims(), out_strides);
     });
     return out;
 }
@@ -81,7 +83,7 @@ Tensor channel_affine(const char* op, const Tensor& x, const Tensor& scale, cons
     Tensor y = Tensor::empty(x.shape(), x.dtype(), x.device());
     dispatch(op, x, [&](auto zero) {
         using T = decltype(zero);
-        IGCAM_KERNEL(x, channel_affine<T>, y.data<T>(), x.data<T>(), scale.data<T>(),
+        IGCAM_KERNEL(x, channel_affine<T>, y.mutable_data<T>(), x.data<T>(), scale.data<T>(),
                                shift.defined() ? shift.data<T>() : nullptr, x.dim(0), x.dim(1), spatial);
     });
     return y;
@@ -119,18 +121,21 @@ void check_batch_norm_input(const char* op, const Tensor& x) {
 
 // ---- activations ------------------------------------------------------------------------
 
-Tensor relu_forward(const Tensor& x) {
+Tensor relu_forward(const Tensor& x_arg) {
+    const Tensor x = detail::plain(x_arg);
     const char* op = "relu_forward";
     check_defined(op, x, "x");
     Tensor y = Tensor::empty(x.shape(), x.dtype(), x.device());
     dispatch(op, x, [&](auto zero) {
         using T = decltype(zero);
-        IGCAM_KERNEL(x, relu_forward<T>, y.data<T>(), x.data<T>(), x.numel());
+        IGCAM_KERNEL(x, relu_forward<T>, y.mutable_data<T>(), x.data<T>(), x.numel());
     });
     return y;
 }
 
-Tensor relu_backward(const Tensor& grad_y, const Tensor& x) {
+Tensor relu_backward(const Tensor& grad_y_arg, const Tensor& x_arg) {
+    const Tensor grad_y = detail::plain(grad_y_arg);
+    const Tensor x = detail::plain(x_arg);
     const char* op = "relu_backward";
     check_defined(op, x, "x");
     check_same_kind(op, x, "x", grad_y, "grad_y");
@@ -138,7 +143,7 @@ Tensor relu_backward(const Tensor& grad_y, const Tensor& x) {
     Tensor grad_x = Tensor::empty(x.shape(), x.dtype(), x.device());
     dispatch(op, x, [&](auto zero) {
         using T = decltype(zero);
-        IGCAM_KERNEL(x, relu_backward<T>, grad_x.data<T>(), grad_y.data<T>(), x.data<T>(), x.numel());
+        IGCAM_KERNEL(x, relu_backward<T>, grad_x.mutable_data<T>(), grad_y.data<T>(), x.data<T>(), x.numel());
     });
     return grad_x;
 }
@@ -158,19 +163,22 @@ AxisSplit split_at(const Shape& shape, int axis) {
 }
 }  // namespace
 
-Tensor softmax_forward(const Tensor& x, int axis) {
+Tensor softmax_forward(const Tensor& x_arg, int axis) {
+    const Tensor x = detail::plain(x_arg);
     const char* op = "softmax_forward";
     check_defined(op, x, "x");
     const AxisSplit s = split_at(x.shape(), normalise_axis(op, axis, x.rank()));
     Tensor y = Tensor::empty(x.shape(), x.dtype(), x.device());
     dispatch(op, x, [&](auto zero) {
         using T = decltype(zero);
-        IGCAM_KERNEL(x, softmax_forward<T>, y.data<T>(), x.data<T>(), s.outer, s.axis, s.inner);
+        IGCAM_KERNEL(x, softmax_forward<T>, y.mutable_data<T>(), x.data<T>(), s.outer, s.axis, s.inner);
     });
     return y;
 }
 
-Tensor softmax_backward(const Tensor& grad_y, const Tensor& y, int axis) {
+Tensor softmax_backward(const Tensor& grad_y_arg, const Tensor& y_arg, int axis) {
+    const Tensor grad_y = detail::plain(grad_y_arg);
+    const Tensor y = detail::plain(y_arg);
     const char* op = "softmax_backward";
     check_defined(op, y, "y");
     check_same_kind(op, y, "y", grad_y, "grad_y");
@@ -179,15 +187,20 @@ Tensor softmax_backward(const Tensor& grad_y, const Tensor& y, int axis) {
     Tensor grad_x = Tensor::empty(y.shape(), y.dtype(), y.device());
     dispatch(op, y, [&](auto zero) {
         using T = decltype(zero);
-        IGCAM_KERNEL(y, softmax_backward<T>, grad_x.data<T>(), grad_y.data<T>(), y.data<T>(), s.outer, s.axis, s.inner);
+        IGCAM_KERNEL(y, softmax_backward<T>, grad_x.mutable_data<T>(), grad_y.data<T>(), y.data<T>(), s.outer, s.axis, s.inner);
     });
     return grad_x;
 }
 
 // ---- batch norm -------------------------------------------------------------------------
 
-Tensor batch_norm_forward(const Tensor& x, const Tensor& gamma, const Tensor& beta,
-                          const Tensor& mean, const Tensor& var, double eps) {
+Tensor batch_norm_forward(const Tensor& x_arg, const Tensor& gamma_arg, const Tensor& beta_arg,
+                          const Tensor& mean_arg, const Tensor& var_arg, double eps) {
+    const Tensor x = detail::plain(x_arg);
+    const Tensor gamma = detail::plain(gamma_arg);
+    const Tensor beta = detail::plain(beta_arg);
+    const Tensor mean = detail::plain(mean_arg);
+    const Tensor var = detail::plain(var_arg);
     const char* op = "batch_norm_forward";
     check_batch_norm_input(op, x);
     Tensor scale, shift;
@@ -195,8 +208,11 @@ Tensor batch_norm_forward(const Tensor& x, const Tensor& gamma, const Tensor& be
     return channel_affine(op, x, scale, shift);
 }
 
-Tensor batch_norm_backward_input(const Tensor& grad_y, const Tensor& gamma, const Tensor& var,
+Tensor batch_norm_backward_input(const Tensor& grad_y_arg, const Tensor& gamma_arg, const Tensor& var_arg,
                                  double eps) {
+    const Tensor grad_y = detail::plain(grad_y_arg);
+    const Tensor gamma = detail::plain(gamma_arg);
+    const Tensor var = detail::plain(var_arg);
     const char* op = "batch_norm_backward_input";
     check_batch_norm_input(op, grad_y);
     check_batch_norm_vector(op, grad_y, gamma, "gamma");
@@ -205,8 +221,8 @@ Tensor batch_norm_backward_input(const Tensor& grad_y, const Tensor& gamma, cons
         check_eps(op, eps);
         Tensor scale = Tensor::empty(Shape{grad_y.dim(1)}, grad_y.dtype(), grad_y.device());
         dispatch(op, grad_y, [&](auto zero) {
-            using T = decltype(zero);
-            IGCAM_CUDA_KERNEL(batch_norm_fold<T>(grad_y.device().index, scale.data<T>(), nullptr, gamma.data<T>(),
+            using T [[maybe_unused]] = decltype(zero);  // unused without a CUDA backend
+            IGCAM_CUDA_KERNEL(batch_norm_fold<T>(grad_y.device().index, scale.mutable_data<T>(), nullptr, gamma.data<T>(),
                                                  nullptr, nullptr, var.data<T>(), eps, grad_y.dim(1)));
         });
         return channel_affine(op, grad_y, scale, Tensor());
@@ -229,8 +245,8 @@ void detail::batch_norm_affine(const char* op, const Tensor& x, const Tensor& ga
         scale = Tensor::empty(channels, x.dtype(), x.device());
         shift = Tensor::empty(channels, x.dtype(), x.device());
         dispatch(op, x, [&](auto zero) {
-            using T = decltype(zero);
-            IGCAM_CUDA_KERNEL(batch_norm_fold<T>(x.device().index, scale.data<T>(), shift.data<T>(), gamma.data<T>(),
+            using T [[maybe_unused]] = decltype(zero);  // unused without a CUDA backend
+            IGCAM_CUDA_KERNEL(batch_norm_fold<T>(x.device().index, scale.mutable_data<T>(), shift.mutable_data<T>(), gamma.data<T>(),
                                                  beta.data<T>(), mean.data<T>(), var.data<T>(), eps, x.dim(1)));
         });
         return;
@@ -264,20 +280,22 @@ Tensor sub(const Tensor& a, const Tensor& b) { return binary("sub", BinaryOp::Su
 Tensor mul(const Tensor& a, const Tensor& b) { return binary("mul", BinaryOp::Mul, a, b); }
 Tensor div(const Tensor& a, const Tensor& b) { return binary("div", BinaryOp::Div, a, b); }
 
-Tensor affine(const Tensor& x, double alpha, double beta) {
+Tensor affine(const Tensor& x_arg, double alpha, double beta) {
+    const Tensor x = detail::plain(x_arg);
     const char* op = "affine";
     check_defined(op, x, "x");
     Tensor y = Tensor::empty(x.shape(), x.dtype(), x.device());
     dispatch(op, x, [&](auto zero) {
         using T = decltype(zero);
-        IGCAM_KERNEL(x, affine<T>, y.data<T>(), x.data<T>(), static_cast<T>(alpha), static_cast<T>(beta), x.numel());
+        IGCAM_KERNEL(x, affine<T>, y.mutable_data<T>(), x.data<T>(), static_cast<T>(alpha), static_cast<T>(beta), x.numel());
     });
     return y;
 }
 
 Tensor scale(const Tensor& x, double alpha) { return affine(x, alpha, 0.0); }
 
-Tensor broadcast_to(const Tensor& x, const Shape& shape) {
+Tensor broadcast_to(const Tensor& x_arg, const Shape& shape) {
+    const Tensor x = detail::plain(x_arg);
     const char* op = "broadcast_to";
     check_defined(op, x, "x");
     IGCAM_CHECK(broadcasts_to(x.shape(), shape), ShapeError, op,
@@ -285,12 +303,13 @@ Tensor broadcast_to(const Tensor& x, const Shape& shape) {
     Tensor out = Tensor::empty(shape, x.dtype(), x.device());
     dispatch(op, x, [&](auto zero) {
         using T = decltype(zero);
-        IGCAM_KERNEL(x, strided_copy<T>, out.data<T>(), shape.dims(), x.data<T>(), broadcast_strides(x.shape(), shape));
+        IGCAM_KERNEL(x, strided_copy<T>, out.mutable_data<T>(), shape.dims(), x.data<T>(), broadcast_strides(x.shape(), shape));
     });
     return out;
 }
 
-Tensor sum_to(const Tensor& x, const Shape& shape) {
+Tensor sum_to(const Tensor& x_arg, const Shape& shape) {
+    const Tensor x = detail::plain(x_arg);
     const char* op = "sum_to";
     check_defined(op, x, "x");
     IGCAM_CHECK(broadcasts_to(shape, x.shape()), ShapeError,
@@ -335,20 +354,22 @@ std::vector<int64_t> reduction_strides(const char* op, const Tensor& x, const st
 }
 }  // namespace
 
-Tensor sum(const Tensor& x, const std::vector<int>& axes, bool keepdim) {
+Tensor sum(const Tensor& x_arg, const std::vector<int>& axes, bool keepdim) {
+    const Tensor x = detail::plain(x_arg);
     const char* op = "sum";
     check_defined(op, x, "x");
     return strided_sum(op, x, reduced_shape(x.shape(), axes, keepdim), reduction_strides(op, x, axes));
 }
 
 namespace {
-Tensor extreme(const char* op, const Tensor& x, const std::vector<int>& axes, bool keepdim, bool maximum) {
+Tensor extreme(const char* op, const Tensor& x_arg, const std::vector<int>& axes, bool keepdim, bool maximum) {
+    const Tensor x = detail::plain(x_arg);
     check_defined(op, x, "x");
     const std::vector<int64_t> out_strides = reduction_strides(op, x, axes);
     Tensor out = Tensor::empty(reduced_shape(x.shape(), axes, keepdim), x.dtype(), x.device());
     dispatch(op, x, [&](auto zero) {
         using T = decltype(zero);
-        IGCAM_KERNEL(x, strided_extreme<T>, out.data<T>(), out.numel(), x.data<T>(), x.shape().dims(), out_strides, maximum);
+        IGCAM_KERNEL(x, strided_extreme<T>, out.mutable_data<T>(), out.numel(), x.data<T>(), x.shape().dims(), out_strides, maximum);
     });
     return out;
 }
@@ -357,9 +378,12 @@ Tensor extreme(const char* op, const Tensor& x, const std::vector<int>& axes, bo
 Tensor amax(const Tensor& x, const std::vector<int>& axes, bool keepdim) { return extreme("amax", x, axes, keepdim, true); }
 Tensor amin(const Tensor& x, const std::vector<int>& axes, bool keepdim) { return extreme("amin", x, axes, keepdim, false); }
 
-Tensor concat_batch(const std::vector<Tensor>& parts) {
+Tensor concat_batch(const std::vector<Tensor>& parts_arg) {
     const char* op = "concat_batch";
-    IGCAM_CHECK(!parts.empty(), ValueError, op, ": nothing to concatenate");
+    IGCAM_CHECK(!parts_arg.empty(), ValueError, op, ": nothing to concatenate");
+    std::vector<Tensor> parts;
+    parts.reserve(parts_arg.size());
+    for (const Tensor& p : parts_arg) parts.push_back(detail::plain(p));
     const Tensor& first = parts.front();
     check_defined(op, first, "parts[0]");
     IGCAM_CHECK(first.rank() >= 1, ShapeError, op, ": scalars cannot be stacked");
@@ -377,7 +401,7 @@ Tensor concat_batch(const std::vector<Tensor>& parts) {
     Tensor out = Tensor::empty(Shape(dims), first.dtype(), first.device());
     dispatch(op, first, [&](auto zero) {
         using T = decltype(zero);
-        T* cursor = out.data<T>();
+        T* cursor = out.mutable_data<T>();
         for (const Tensor& p : parts) {
             if (out.device().is_cpu()) std::copy(p.data<T>(), p.data<T>() + p.numel(), cursor);
             else IGCAM_CUDA_KERNEL(copy_device_to_device(cursor, p.data<T>(), p.bytes(), out.device().index));
@@ -394,7 +418,8 @@ Tensor mean(const Tensor& x, const std::vector<int>& axes, bool keepdim) {
 
 // ---- statistics -------------------------------------------------------------------------
 
-TensorStats tensor_stats(const Tensor& x) {
+TensorStats tensor_stats(const Tensor& x_arg) {
+    const Tensor x = detail::plain(x_arg);
     const char* op = "tensor_stats";
     IGCAM_CHECK(x.defined(), ValueError, op, ": x is undefined");
     TensorStats stats;
@@ -413,7 +438,8 @@ TensorStats tensor_stats(const Tensor& x) {
     return stats;
 }
 
-int64_t first_nonfinite(const Tensor& x) {
+int64_t first_nonfinite(const Tensor& x_arg) {
+    const Tensor x = detail::plain(x_arg);
     const char* op = "first_nonfinite";
     IGCAM_CHECK(x.defined(), ValueError, op, ": x is undefined");
     int64_t index = -1;
@@ -427,7 +453,9 @@ int64_t first_nonfinite(const Tensor& x) {
     return index;
 }
 
-double max_abs_diff(const Tensor& a, const Tensor& b) {
+double max_abs_diff(const Tensor& a_arg, const Tensor& b_arg) {
+    const Tensor a = detail::plain(a_arg);
+    const Tensor b = detail::plain(b_arg);
     IGCAM_CHECK(a.defined() && b.defined() && a.shape() == b.shape(), ShapeError,
                 "max_abs_diff: shapes ", a.shape().to_string(), " and ", b.shape().to_string(),
                 " differ");
@@ -437,7 +465,8 @@ double max_abs_diff(const Tensor& a, const Tensor& b) {
     return worst;
 }
 
-double max_abs(const Tensor& x) {
+double max_abs(const Tensor& x_arg) {
+    const Tensor x = detail::plain(x_arg);
     double worst = 0.0;
     for (double v : x.to_vector()) worst = std::max(worst, std::abs(v));
     return worst;

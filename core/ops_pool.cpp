@@ -75,21 +75,24 @@ Tensor max_pool2d_forward(const Tensor& x, const Pool2dParams& params) {
     const char* op = "max_pool2d_forward";
     check_rank(op, x, "x", 4, "(N, C, H, W)");
     const Pool2dGeometry g = pool_geometry(op, x.shape(), params);
-    if (x.device().is_cpu() && x.dtype() == DType::F32) {
-        // Values a oneDNN convolution left in its layout are pooled in that layout.
-        const cpu::F32Operand operand{x.storage().get(), x.offset_bytes()};
-        if (auto kept = cpu::max_pool2d_forward_kept_layout(operand, x.dim(0), x.dim(1), g))
-            return Tensor::from_storage(std::move(kept), pooled_shape(x.shape(), g), DType::F32);
+    if (!x.layout().is_plain()) {
+        // Values a oneDNN convolution left channel-blocked are pooled in that layout.
+        Tensor y = Tensor::empty(pooled_shape(x.shape(), g), DType::F32, Device::cpu(), x.layout());
+        cpu::max_pool2d_forward_blocked(static_cast<float*>(y.mutable_raw_data()), static_cast<const float*>(x.raw_data()),
+                                        x.layout(), x.dim(0), x.dim(1), g);
+        return y;
     }
     Tensor y = Tensor::empty(pooled_shape(x.shape(), g), x.dtype(), x.device());
     dispatch(op, x, [&](auto zero) {
         using T = decltype(zero);
-        IGCAM_KERNEL(x, max_pool2d_forward<T>, y.data<T>(), x.data<T>(), g);
+        IGCAM_KERNEL(x, max_pool2d_forward<T>, y.mutable_data<T>(), x.data<T>(), g);
     });
     return y;
 }
 
-Tensor max_pool2d_backward(const Tensor& grad_y, const Tensor& x, const Pool2dParams& params) {
+Tensor max_pool2d_backward(const Tensor& grad_y_arg, const Tensor& x_arg, const Pool2dParams& params) {
+    const Tensor grad_y = detail::plain(grad_y_arg);
+    const Tensor x = detail::plain(x_arg);
     const char* op = "max_pool2d_backward";
     check_rank(op, x, "x", 4, "(N, C, H, W)");
     check_same_kind(op, x, "x", grad_y, "grad_y");
@@ -98,24 +101,26 @@ Tensor max_pool2d_backward(const Tensor& grad_y, const Tensor& x, const Pool2dPa
     Tensor grad_x = Tensor::empty(x.shape(), x.dtype(), x.device());
     dispatch(op, x, [&](auto zero) {
         using T = decltype(zero);
-        IGCAM_KERNEL(x, max_pool2d_backward<T>, grad_x.data<T>(), grad_y.data<T>(), x.data<T>(), g);
+        IGCAM_KERNEL(x, max_pool2d_backward<T>, grad_x.mutable_data<T>(), grad_y.data<T>(), x.data<T>(), g);
     });
     return grad_x;
 }
 
-Tensor avg_pool2d_forward(const Tensor& x, const Pool2dParams& params) {
+Tensor avg_pool2d_forward(const Tensor& x_arg, const Pool2dParams& params) {
+    const Tensor x = detail::plain(x_arg);
     const char* op = "avg_pool2d_forward";
     check_rank(op, x, "x", 4, "(N, C, H, W)");
     const Pool2dGeometry g = pool_geometry(op, x.shape(), params);
     Tensor y = Tensor::empty(pooled_shape(x.shape(), g), x.dtype(), x.device());
     dispatch(op, x, [&](auto zero) {
         using T = decltype(zero);
-        IGCAM_KERNEL(x, avg_pool2d_forward<T>, y.data<T>(), x.data<T>(), g);
+        IGCAM_KERNEL(x, avg_pool2d_forward<T>, y.mutable_data<T>(), x.data<T>(), g);
     });
     return y;
 }
 
-Tensor avg_pool2d_backward(const Tensor& grad_y, const Shape& x_shape, const Pool2dParams& params) {
+Tensor avg_pool2d_backward(const Tensor& grad_y_arg, const Shape& x_shape, const Pool2dParams& params) {
+    const Tensor grad_y = detail::plain(grad_y_arg);
     const char* op = "avg_pool2d_backward";
     detail::check_defined(op, grad_y, "grad_y");
     const Pool2dGeometry g = pool_geometry(op, x_shape, params);
@@ -123,12 +128,13 @@ Tensor avg_pool2d_backward(const Tensor& grad_y, const Shape& x_shape, const Poo
     Tensor grad_x = Tensor::empty(x_shape, grad_y.dtype(), grad_y.device());
     dispatch(op, grad_y, [&](auto zero) {
         using T = decltype(zero);
-        IGCAM_KERNEL(grad_y, avg_pool2d_backward<T>, grad_x.data<T>(), grad_y.data<T>(), g);
+        IGCAM_KERNEL(grad_y, avg_pool2d_backward<T>, grad_x.mutable_data<T>(), grad_y.data<T>(), g);
     });
     return grad_x;
 }
 
-Tensor adaptive_avg_pool2d_forward(const Tensor& x, int64_t out_h, int64_t out_w) {
+Tensor adaptive_avg_pool2d_forward(const Tensor& x_arg, int64_t out_h, int64_t out_w) {
+    const Tensor x = detail::plain(x_arg);
     const char* op = "adaptive_avg_pool2d_forward";
     check_rank(op, x, "x", 4, "(N, C, H, W)");
     check_at_least(op, "out_h", out_h, 1);
@@ -136,13 +142,14 @@ Tensor adaptive_avg_pool2d_forward(const Tensor& x, int64_t out_h, int64_t out_w
     Tensor y = Tensor::empty(Shape{x.dim(0), x.dim(1), out_h, out_w}, x.dtype(), x.device());
     dispatch(op, x, [&](auto zero) {
         using T = decltype(zero);
-        IGCAM_KERNEL(x, adaptive_avg_pool2d_forward<T>, y.data<T>(), x.data<T>(), x.dim(0) * x.dim(1), x.dim(2),
+        IGCAM_KERNEL(x, adaptive_avg_pool2d_forward<T>, y.mutable_data<T>(), x.data<T>(), x.dim(0) * x.dim(1), x.dim(2),
                                             x.dim(3), out_h, out_w);
     });
     return y;
 }
 
-Tensor adaptive_avg_pool2d_backward(const Tensor& grad_y, const Shape& x_shape) {
+Tensor adaptive_avg_pool2d_backward(const Tensor& grad_y_arg, const Shape& x_shape) {
+    const Tensor grad_y = detail::plain(grad_y_arg);
     const char* op = "adaptive_avg_pool2d_backward";
     check_rank(op, grad_y, "grad_y", 4, "(N, C, out_h, out_w)");
     IGCAM_CHECK(x_shape.rank() == 4 && x_shape.numel() > 0 && x_shape[0] == grad_y.dim(0) &&
@@ -152,7 +159,7 @@ Tensor adaptive_avg_pool2d_backward(const Tensor& grad_y, const Shape& x_shape) 
     Tensor grad_x = Tensor::empty(x_shape, grad_y.dtype(), grad_y.device());
     dispatch(op, grad_y, [&](auto zero) {
         using T = decltype(zero);
-        IGCAM_KERNEL(grad_y, adaptive_avg_pool2d_backward<T>, grad_x.data<T>(), grad_y.data<T>(), x_shape[0] * x_shape[1],
+        IGCAM_KERNEL(grad_y, adaptive_avg_pool2d_backward<T>, grad_x.mutable_data<T>(), grad_y.data<T>(), x_shape[0] * x_shape[1],
                                              x_shape[2], x_shape[3], grad_y.dim(2), grad_y.dim(3));
     });
     return grad_x;

@@ -19,7 +19,8 @@ void check_padding(const char* op, const Padding2d& pad) {
 }
 }  // namespace
 
-Tensor resize_bilinear_forward(const Tensor& x, int64_t out_h, int64_t out_w) {
+Tensor resize_bilinear_forward(const Tensor& x_arg, int64_t out_h, int64_t out_w) {
+    const Tensor x = detail::plain(x_arg);
     const char* op = "resize_bilinear_forward";
     check_rank(op, x, "x", 4, "(N, C, H, W)");
     check_at_least(op, "out_h", out_h, 1);
@@ -27,13 +28,14 @@ Tensor resize_bilinear_forward(const Tensor& x, int64_t out_h, int64_t out_w) {
     Tensor y = Tensor::empty(Shape{x.dim(0), x.dim(1), out_h, out_w}, x.dtype(), x.device());
     dispatch(op, x, [&](auto zero) {
         using T = decltype(zero);
-        IGCAM_KERNEL(x, resize_bilinear_forward<T>, y.data<T>(), x.data<T>(), x.dim(0) * x.dim(1), x.dim(2), x.dim(3),
+        IGCAM_KERNEL(x, resize_bilinear_forward<T>, y.mutable_data<T>(), x.data<T>(), x.dim(0) * x.dim(1), x.dim(2), x.dim(3),
                                         out_h, out_w);
     });
     return y;
 }
 
-Tensor resize_bilinear_backward(const Tensor& grad_y, const Shape& x_shape) {
+Tensor resize_bilinear_backward(const Tensor& grad_y_arg, const Shape& x_shape) {
+    const Tensor grad_y = detail::plain(grad_y_arg);
     const char* op = "resize_bilinear_backward";
     check_rank(op, grad_y, "grad_y", 4, "(N, C, out_h, out_w)");
     IGCAM_CHECK(x_shape.rank() == 4 && x_shape.numel() > 0 && x_shape[0] == grad_y.dim(0) &&
@@ -43,13 +45,14 @@ Tensor resize_bilinear_backward(const Tensor& grad_y, const Shape& x_shape) {
     Tensor grad_x = Tensor::empty(x_shape, grad_y.dtype(), grad_y.device());
     dispatch(op, grad_y, [&](auto zero) {
         using T = decltype(zero);
-        IGCAM_KERNEL(grad_y, resize_bilinear_backward<T>, grad_x.data<T>(), grad_y.data<T>(), x_shape[0] * x_shape[1],
+        IGCAM_KERNEL(grad_y, resize_bilinear_backward<T>, grad_x.mutable_data<T>(), grad_y.data<T>(), x_shape[0] * x_shape[1],
                                          x_shape[2], x_shape[3], grad_y.dim(2), grad_y.dim(3));
     });
     return grad_x;
 }
 
-Tensor pad2d_forward(const Tensor& x, const Padding2d& pad) {
+Tensor pad2d_forward(const Tensor& x_arg, const Padding2d& pad) {
+    const Tensor x = detail::plain(x_arg);
     const char* op = "pad2d_forward";
     check_rank(op, x, "x", 4, "(N, C, H, W)");
     check_padding(op, pad);
@@ -58,12 +61,13 @@ Tensor pad2d_forward(const Tensor& x, const Padding2d& pad) {
                              x.dtype(), x.device());
     dispatch(op, x, [&](auto zero) {
         using T = decltype(zero);
-        IGCAM_KERNEL(x, pad2d_forward<T>, y.data<T>(), x.data<T>(), x.dim(0) * x.dim(1), x.dim(2), x.dim(3), pad);
+        IGCAM_KERNEL(x, pad2d_forward<T>, y.mutable_data<T>(), x.data<T>(), x.dim(0) * x.dim(1), x.dim(2), x.dim(3), pad);
     });
     return y;
 }
 
-Tensor pad2d_backward(const Tensor& grad_y, const Padding2d& pad) {
+Tensor pad2d_backward(const Tensor& grad_y_arg, const Padding2d& pad) {
+    const Tensor grad_y = detail::plain(grad_y_arg);
     const char* op = "pad2d_backward";
     check_rank(op, grad_y, "grad_y", 4, "(N, C, H, W)");
     check_padding(op, pad);
@@ -75,7 +79,7 @@ Tensor pad2d_backward(const Tensor& grad_y, const Padding2d& pad) {
                                   grad_y.device());
     dispatch(op, grad_y, [&](auto zero) {
         using T = decltype(zero);
-        IGCAM_KERNEL(grad_y, pad2d_backward<T>, grad_x.data<T>(), grad_y.data<T>(), grad_y.dim(0) * grad_y.dim(1), in_h,
+        IGCAM_KERNEL(grad_y, pad2d_backward<T>, grad_x.mutable_data<T>(), grad_y.data<T>(), grad_y.dim(0) * grad_y.dim(1), in_h,
                                in_w, pad);
     });
     return grad_x;

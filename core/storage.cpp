@@ -19,6 +19,7 @@ struct Budget {
 std::mutex budget_mutex;
 std::map<std::pair<int, int>, Budget> budgets;  // (kind, index) -> budget
 bool poison = false;
+std::atomic<uint64_t> next_storage_id{1};
 
 Budget& budget_of(Device device) {
     return budgets[{static_cast<int>(device.kind), device.index}];
@@ -86,50 +87,10 @@ std::shared_ptr<Storage> Storage::allocate(std::size_t bytes, Device device) {
     return std::shared_ptr<Storage>(new Storage(data, bytes, device));
 }
 
-std::shared_ptr<Storage> Storage::deferred(std::size_t bytes, Alternate alternate) {
-    IGCAM_CHECK(alternate.values && alternate.write_plain, ValueError, "Storage::deferred: no pending values");
-    // No plain bytes yet, so nothing counted: drop_alternate counts them when it makes them.
-    std::shared_ptr<Storage> s(new Storage(nullptr, bytes, Device::cpu()));
-    s->alternate_ = std::move(alternate);
-    s->has_alternate_.store(true, std::memory_order_release);
-    return s;
-}
-
-void Storage::drop_alternate() const {
-    std::lock_guard<std::mutex> lock(alternate_mutex_);
-    if (!has_alternate_.load(std::memory_order_relaxed)) return;  // another thread was first
-    if (alternate_.write_plain) {
-        if (data_ == nullptr) {
-            reserve(device_, bytes_);
-            try {
-                data_ = cpu_allocate(bytes_);
-            } catch (...) {
-                unreserve(device_, bytes_);
-                throw;
-            }
-        }
-        alternate_.write_plain(data_);
-    }
-    alternate_ = Alternate{};
-    has_alternate_.store(false, std::memory_order_release);
-}
-
-std::shared_ptr<void> Storage::alternate(const void* owner) const {
-    if (!has_alternate_.load(std::memory_order_acquire)) return nullptr;
-    std::lock_guard<std::mutex> lock(alternate_mutex_);
-    return alternate_.owner == owner ? alternate_.values : nullptr;
-}
-
-void Storage::set_derived(std::shared_ptr<void> values, const void* owner) {
-    IGCAM_CHECK(data_ != nullptr && device_.is_cpu(), ValueError, "Storage::set_derived: no plain CPU values");
-    std::lock_guard<std::mutex> lock(alternate_mutex_);
-    IGCAM_CHECK(!alternate_.write_plain, ValueError, "Storage::set_derived: the plain values are still pending");
-    alternate_ = Alternate{std::move(values), owner, nullptr};
-    has_alternate_.store(true, std::memory_order_release);
-}
+Storage::Storage(void* data, std::size_t bytes, Device device)
+    : data_(data), bytes_(bytes), device_(device), id_(next_storage_id.fetch_add(1, std::memory_order_relaxed)) {}
 
 Storage::~Storage() {
-    if (data_ == nullptr) return;  // pending values never made plain: nothing counted or held
     unreserve(device_, bytes_);
 #ifdef IGCAM_WITH_CUDA
     if (device_.is_cuda()) {

@@ -1,12 +1,16 @@
 // Storage: one owning, move-only buffer of bytes on one device. Tensors share a Storage
 // through shared_ptr; the CPU buffer is 64-byte aligned so BLAS and vector loads are happy.
+//
+// Reads and writes are told apart: data() reads, mutable_data() writes and counts a new
+// version. Whatever a backend derives from the values (a layer's reordered weights, see
+// core/weight_cache.h) records the storage's id and version it was made from and is used
+// only while both still match, so a write can never leave a stale copy in use.
 #pragma once
 
 #include <atomic>
 #include <cstddef>
-#include <functional>
+#include <cstdint>
 #include <memory>
-#include <mutex>
 
 #include "core/device.h"
 
@@ -18,66 +22,42 @@ public:
     // size when the allocation fails, DeviceError for a device this build cannot use.
     static std::shared_ptr<Storage> allocate(std::size_t bytes, Device device);
 
-    // The same values in a backend's own layout (oneDNN's channel-blocked one), so that
-    // the next op of that backend reads them without a reorder. Two kinds:
-    // - pending: the plain values are not written yet; write_plain writes them (bytes()
-    //   of row-major values) from `values` on the first data() call;
-    // - derived: the plain values exist and `values` was made from them (write_plain is
-    //   null), a cache.
-    // Either way data() drops the alternate: it is not kept in step with later writes.
-    // So a pointer from data() must not be kept across another op and written through
-    // later: a backend may have made its copy in between. Nothing in igcam does that.
-    struct Alternate {
-        std::shared_ptr<void> values;  // the backend's object, of the type `owner` names
-        const void* owner = nullptr;   // a tag address of the backend that made `values`
-        std::function<void(void* plain)> write_plain;
-    };
-
-    // A CPU storage whose values exist only as the pending `alternate` until data() is
-    // first called, which allocates the plain buffer then (and counts it against the
-    // budget then: the alternate's own buffer is a storage of its own, counted already).
-    static std::shared_ptr<Storage> deferred(std::size_t bytes, Alternate alternate);
-
     ~Storage();
     Storage(const Storage&) = delete;
     Storage& operator=(const Storage&) = delete;
 
-    // The plain (row-major) values; written from a pending alternate first. Drops the
-    // alternate, since the caller may write through the pointer.
-    void* data() const {
-        if (has_alternate_.load(std::memory_order_acquire)) drop_alternate();
+    // The bytes, for reading.
+    const void* data() const { return data_; }
+    // The bytes, for writing: counts a new version first. A pointer from here must not be
+    // kept and written through after something was derived from the values again, and a
+    // write must not race with a backend deriving from them (nothing in igcam writes a
+    // layer's weights while a forward pass runs).
+    void* mutable_data() {
+        version_.fetch_add(1, std::memory_order_acq_rel);
         return data_;
     }
     std::size_t bytes() const { return bytes_; }
     Device device() const { return device_; }
 
-    // Whether some alternate is attached now (for tests).
-    bool holds_alternate() const { return has_alternate_.load(std::memory_order_acquire); }
-    // The alternate `owner` attached, or null (none, or another owner's). Leaves the
-    // plain values as they are.
-    std::shared_ptr<void> alternate(const void* owner) const;
-    // Attaches a derived alternate (write_plain null), replacing any other: only after the
-    // plain values were read through data().
-    void set_derived(std::shared_ptr<void> values, const void* owner);
+    // Unique among all storages of the process (never reused, unlike addresses).
+    uint64_t id() const { return id_; }
+    // How many times mutable_data() was called.
+    uint64_t version() const { return version_.load(std::memory_order_acquire); }
 
 private:
-    Storage(void* data, std::size_t bytes, Device device)
-        : data_(data), bytes_(bytes), device_(device) {}
-    void drop_alternate() const;
+    Storage(void* data, std::size_t bytes, Device device);
 
-    // Mutable: a const Storage still writes its pending values on first read.
-    mutable void* data_;
+    void* data_;
     std::size_t bytes_;
     Device device_;
-    mutable std::mutex alternate_mutex_;
-    mutable Alternate alternate_;
-    mutable std::atomic<bool> has_alternate_{false};
+    uint64_t id_;
+    std::atomic<uint64_t> version_{0};
 };
 
 // Process-wide switches for tests and audits.
 // A budget on the bytes of live tensor storage on `device` (0 removes it). An allocation
-// past it throws OutOfMemoryError exactly as a real shortage does, so fallbacks (IG-CAM's
-// smaller chunks) can be exercised on any machine.
+// past it throws OutOfMemoryError exactly as a real shortage does, so fallbacks (smaller
+// chunks) can be exercised on any machine.
 void set_memory_limit(Device device, std::size_t bytes);
 // Bytes of tensor storage alive on `device` now, and at most since reset_peak_storage.
 std::size_t live_storage_bytes(Device device);

@@ -6,6 +6,15 @@
 
 namespace igcam {
 
+Layout Layout::channel_blocked(int64_t block) {
+    IGCAM_CHECK(block >= 2, ValueError, "a channel-blocked layout needs at least 2 channels per block, got ", block);
+    Layout layout;
+    layout.block_ = block;
+    return layout;
+}
+
+std::string Layout::to_string() const { return is_plain() ? "plain" : "nChw" + std::to_string(block_) + "c"; }
+
 namespace {
 
 template <typename T>
@@ -28,14 +37,16 @@ Tensor Tensor::empty(const Shape& shape, DType dtype, Device device) {
     return t;
 }
 
-Tensor Tensor::from_storage(std::shared_ptr<Storage> storage, const Shape& shape, DType dtype) {
-    Tensor t;
-    t.shape_ = shape;
-    t.dtype_ = dtype;
-    IGCAM_CHECK(storage != nullptr && storage->bytes() == t.bytes(), ShapeError, "from_storage: ",
-                storage ? storage->bytes() : 0, " bytes do not hold shape ", shape.to_string(), " of ",
-                dtype_name(dtype));
-    t.storage_ = std::move(storage);
+Tensor Tensor::empty(const Shape& shape, DType dtype, Device device, Layout layout) {
+    if (!layout.is_plain()) {
+        IGCAM_CHECK(dtype == DType::F32 && device.is_cpu(), ValueError, "the ", layout.to_string(),
+                    " layout holds float32 CPU tensors only, not ", dtype_name(dtype), " on ", device.to_string());
+        IGCAM_CHECK(shape.rank() == 4 && shape[1] % layout.channel_block() == 0, ShapeError, "the ",
+                    layout.to_string(), " layout needs (N, C, H, W) with C a multiple of ", layout.channel_block(),
+                    ", got shape ", shape.to_string());
+    }
+    Tensor t = empty(shape, dtype, device);
+    t.layout_ = layout;
     return t;
 }
 
@@ -53,8 +64,8 @@ Tensor Tensor::from_values(const Shape& shape, const std::vector<double>& values
                 values.size(), " values given for shape ", shape.to_string(), " (",
                 shape.numel(), " elements)");
     Tensor t = empty(shape, dtype);
-    if (dtype == DType::F32) fill_from_doubles(t.data<float>(), values.data(), t.numel());
-    else fill_from_doubles(t.data<double>(), values.data(), t.numel());
+    if (dtype == DType::F32) fill_from_doubles(t.mutable_data<float>(), values.data(), t.numel());
+    else fill_from_doubles(t.mutable_data<double>(), values.data(), t.numel());
     return t.to(device);
 }
 
@@ -66,9 +77,19 @@ Tensor Tensor::scalar(double value, DType dtype) { return from_values(Shape{}, {
 
 Device Tensor::device() const { return defined() ? storage_->device() : Device::cpu(); }
 
-void* Tensor::raw_data() const {
+const void* Tensor::raw_data() const {
     IGCAM_CHECK(defined(), ValueError, "tensor is undefined");
-    return static_cast<char*>(storage_->data()) + offset_bytes_;
+    return static_cast<const char*>(storage_->data()) + offset_bytes_;
+}
+
+void* Tensor::mutable_raw_data() {
+    IGCAM_CHECK(defined(), ValueError, "tensor is undefined");
+    return static_cast<char*>(storage_->mutable_data()) + offset_bytes_;
+}
+
+void Tensor::throw_not_plain(const char* what) const {
+    detail::throw_error<LayoutError>(what, ": the tensor of shape ", shape_.to_string(), " holds its values in the ",
+                                     layout_.to_string(), " layout; ops::to_plain gives the plain values");
 }
 
 void Tensor::require_defined(const char* what) const {
@@ -79,6 +100,7 @@ Tensor Tensor::clone() const { return ops::clone(*this); }
 
 Tensor Tensor::reshape(const Shape& shape) const {
     IGCAM_CHECK(defined(), ValueError, "reshape: tensor is undefined");
+    if (!layout_.is_plain()) throw_not_plain("reshape");
     IGCAM_CHECK(shape.numel() == numel(), ShapeError, "reshape: cannot view shape ",
                 shape_.to_string(), " (", numel(), " elements) as ", shape.to_string(), " (",
                 shape.numel(), " elements)");
@@ -124,12 +146,14 @@ double Tensor::at(std::initializer_list<int64_t> index) const {
     }
     require_defined("at");
     if (device().is_cuda()) return to(Device::cpu()).at(index);
+    if (!layout_.is_plain()) return ops::to_plain(*this).at(index);
     return dtype_ == DType::F32 ? static_cast<double>(data<float>()[flat]) : data<double>()[flat];
 }
 
 std::vector<double> Tensor::to_vector() const {
     require_defined("to_vector");
     if (device().is_cuda()) return to(Device::cpu()).to_vector();
+    if (!layout_.is_plain()) return ops::to_plain(*this).to_vector();
     std::vector<double> out(static_cast<std::size_t>(numel()));
     if (dtype_ == DType::F32) copy_to_doubles(out.data(), data<float>(), numel());
     else copy_to_doubles(out.data(), data<double>(), numel());

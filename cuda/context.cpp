@@ -1,5 +1,6 @@
 #include "cuda/context.h"
 
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -9,6 +10,13 @@
 #include "cuda/runtime.h"
 
 namespace igcam::cuda {
+
+namespace {
+std::atomic<bool> tf32{false};
+}
+
+void set_tf32(bool enabled) noexcept { tf32.store(enabled, std::memory_order_relaxed); }
+bool tf32_enabled() noexcept { return tf32.load(std::memory_order_relaxed); }
 
 Context::Context(int device) : device_(device) {
     IGCAM_CUDA_CHECK(cudaSetDevice(device));

@@ -9,7 +9,7 @@
 #include <mutex>
 #include <tuple>
 
-#include "core/backend.h"
+#include "cuda/runtime.h"
 #include "core/error.h"
 #include "cuda/check.h"
 #include "cuda/context.h"

@@ -109,7 +109,7 @@ void pad2d_backward(int device, T* grad_x, const T* grad_y, int64_t planes, int6
                     const Padding2d& pad);
 
 // ---- convolution through cuDNN (cuda/conv2d.cpp) ---------------------------------------
-// CUDNN_CROSS_CORRELATION, FMA math (tensor-op math when TF32 is on, see core/backend.h),
+// CUDNN_CROSS_CORRELATION, FMA math (tensor-op math when TF32 is on, see cuda/runtime.h),
 // deterministic algorithms only, chosen once per shape by measurement and cached.
 // Asymmetric padding (Keras "same" at stride 2) is applied by padding the input first.
 template <typename T>

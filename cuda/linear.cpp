@@ -1,9 +1,9 @@
 // Fully connected layers through cuBLAS. cuBLAS is column-major: a row-major (r, c) matrix
 // is its transpose, so each product below is written for the transposed result. Strict
-// float32 unless TF32 is on (core/backend.h).
+// float32 unless TF32 is on (cuda/runtime.h).
 #include <climits>
 
-#include "core/backend.h"
+#include "cuda/runtime.h"
 #include "core/error.h"
 #include "cuda/check.h"
 #include "cuda/context.h"

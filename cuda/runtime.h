@@ -12,4 +12,9 @@ int device_count() noexcept;
 // "CUDA runtime 13.0, cuDNN 9.x.y, cuBLAS 13.x; N device(s)" or why none is usable.
 std::string describe_runtime();
 
+// TF32 tensor-core math for float32 convolutions and GEMMs on every device (cuDNN
+// tensor-op math, cuBLAS TF32): off by default, switched by core/backend.h's set_tf32.
+void set_tf32(bool enabled) noexcept;
+bool tf32_enabled() noexcept;
+
 }  // namespace igcam::cuda

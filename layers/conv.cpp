@@ -14,7 +14,7 @@ Conv2d::Conv2d(int64_t in_channels, int64_t out_channels, int64_t kernel, int64_
 }
 
 ag::Var Conv2d::forward(const ag::Var& x, ForwardContext&) const {
-    return ag::conv2d(x, param(0), has_bias_ ? param(1) : ag::Var(), params_);
+    return ag::conv2d(x, param(0), has_bias_ ? param(1) : ag::Var(), params_, &weight_cache_);
 }
 
 Linear::Linear(int64_t in_features, int64_t out_features, bool bias)

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "core/op_params.h"
+#include "core/weight_cache.h"
 #include "layers/module.h"
 
 namespace igcam::nn {
@@ -17,6 +18,11 @@ public:
     const Conv2dParams& params() const { return params_; }
     const Tensor& weight() const { return value(0); }
     Tensor bias() const { return has_bias_ ? value(1) : Tensor(); }  // undefined without bias
+    // The weights as a backend prepared them (oneDNN's layout, a batch norm folded in), kept
+    // by this layer between forward passes and keyed by the values they were made from
+    // (core/weight_cache.h). A cache, so it changes under const.
+    WeightCache& weight_cache() const { return weight_cache_; }
+    void release_derived() const override { weight_cache_.clear(); }
 
 protected:
     ag::Var forward(const ag::Var& x, ForwardContext& ctx) const override;
@@ -25,6 +31,7 @@ private:
     int64_t in_channels_, out_channels_, kernel_;
     Conv2dParams params_;
     bool has_bias_;
+    mutable WeightCache weight_cache_;
 };
 
 // weight (out_features, in_features), bias (out_features) when `bias`; input (N, in_features).

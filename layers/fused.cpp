@@ -23,6 +23,7 @@ ag::Var conv_fused(const Conv2d& conv, const ConvTail& tail, const ag::Var& x, F
     fusion.bn = tail.bn != nullptr ? &bn : nullptr;
     fusion.residual = has_residual ? tail.residual.value() : Tensor();
     fusion.relu = tail.relu != nullptr;
+    fusion.weights_cache = &conv.weight_cache();
     const ag::Var y(ops::conv2d_fused_forward(x.value(), conv.weight(), conv.bias(), fusion, conv.params()));
     if (tail.relu != nullptr) return ctx.after(*tail.relu, y);
     return has_residual ? y : ctx.after(*tail.bn, y);  // the sum is no module's output

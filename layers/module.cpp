@@ -28,6 +28,12 @@ ag::Var Module::forward_from(const std::string& name, const ag::Var&, ForwardCon
                                     name_, "'");
 }
 
+bool Module::can_resume_from(const std::string&) const { return false; }
+
+bool Module::can_resume_child(const Module& child, const std::string& name) {
+    return name == child.name() || child.can_resume_from(name);
+}
+
 bool Module::contains(const Module& child, const std::string& name) {
     const std::string& own = child.name();
     return name == own || (name.size() > own.size() && name.compare(0, own.size(), own) == 0 && name[own.size()] == '.');
@@ -80,18 +86,12 @@ int64_t Module::parameter_count() const {
     return count;
 }
 
-void Module::convert_parameters(DType dtype) {
-    for (auto& [key, p] : named_parameters()) {
-        (void)key;
-        if (p->value.defined()) p->value = ops::cast(p->value, dtype);
-    }
-}
-
 void Module::move_parameters(Device device) {
     for (auto& [key, p] : named_parameters()) {
         (void)key;
         if (p->value.defined()) p->value = p->value.to(device);
     }
+    for (const Module* m : modules()) m->release_derived();
 }
 
 std::size_t Module::add_parameter(const std::string& local_name, const Shape& shape) {

@@ -72,10 +72,13 @@ public:
 
     // Continues a forward pass from the output of the descendant module `name`, whose output
     // is `value`: runs only what comes after it. Containers whose later steps do not depend
-    // on earlier ones (Sequential, the ResNet/VGG spines) implement it; others throw
-    // ValueError, and callers fall back to a full forward. Ablation-CAM uses it to rerun
-    // only the head for each ablated channel.
+    // on earlier ones (Sequential, the ResNet/VGG spines) implement it, and say so through
+    // can_resume_from; elsewhere it throws ValueError. Ablation-CAM uses it to rerun only the
+    // head for each ablated channel (and a full forward where the model cannot resume).
     virtual ag::Var forward_from(const std::string& name, const ag::Var& value, ForwardContext& ctx) const;
+    // Whether forward_from(name, ...) can run: `name` is a descendant on the spine (inside a
+    // residual block, whose shortcut needs the block's input, it is not).
+    virtual bool can_resume_from(const std::string& name) const;
 
     // The PyTorch class name ("Conv2d", "Bottleneck", ...).
     virtual std::string type() const = 0;
@@ -94,10 +97,12 @@ public:
     // Every parameter of the tree with its state_dict key ("layer1.0.conv1.weight").
     std::vector<std::pair<std::string, Parameter*>> named_parameters();
     int64_t parameter_count() const;
-    // Converts every loaded parameter to `dtype`.
-    void convert_parameters(DType dtype);
-    // Moves every loaded parameter to `device` (a copy; the host copies are released).
+    // Moves every loaded parameter to `device` (a copy; the host copies are released, and so
+    // is whatever the modules derived from them: release_derived()).
     void move_parameters(Device device);
+    // Drops what this module keeps derived from its parameters (a convolution's reordered
+    // weights); the next forward makes it again where it is needed.
+    virtual void release_derived() const {}
 
 protected:
     virtual ag::Var forward(const ag::Var& x, ForwardContext& ctx) const = 0;
@@ -113,6 +118,9 @@ protected:
                                 ForwardContext& ctx);
     // True when `name` is this child or lies below it.
     static bool contains(const Module& child, const std::string& name);
+    // True when resume_child(child, name, ...) can run: `name` is the child, or the child
+    // can resume from it.
+    static bool can_resume_child(const Module& child, const std::string& name);
 
     // Declares a parameter; returns its index in parameters().
     std::size_t add_parameter(const std::string& local_name, const Shape& shape);

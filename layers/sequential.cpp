@@ -14,6 +14,14 @@ ag::Var Sequential::forward(const ag::Var& x, ForwardContext& ctx) const {
     return run_in_order(modules, x, ctx);
 }
 
+bool Sequential::can_resume_from(const std::string& name) const {
+    for (const auto& [local, child] : children()) {
+        (void)local;
+        if (contains(*child, name)) return can_resume_child(*child, name);
+    }
+    return false;
+}
+
 ag::Var Sequential::forward_from(const std::string& name, const ag::Var& value, ForwardContext& ctx) const {
     ag::Var y;
     bool resumed = false;

@@ -16,6 +16,7 @@ public:
     }
     std::size_t size() const { return children().size(); }
     ag::Var forward_from(const std::string& name, const ag::Var& value, ForwardContext& ctx) const override;
+    bool can_resume_from(const std::string& name) const override;
 
 protected:
     ag::Var forward(const ag::Var& x, ForwardContext& ctx) const override;

@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "core/error.h"
+#include "core/ops.h"
 
 namespace igcam::h5 {
 
@@ -251,7 +252,7 @@ Tensor File::read_floats(const std::string& path, DType dtype) const {
     Handle dataset(H5Dopen2(id_, path.c_str(), H5P_DEFAULT), H5Dclose);
     Tensor t = Tensor::empty(Shape(info.dims), dtype);
     const hid_t memory = dtype == DType::F32 ? H5T_NATIVE_FLOAT : H5T_NATIVE_DOUBLE;
-    IGCAM_CHECK(H5Dread(dataset.get(), memory, H5S_ALL, H5S_ALL, H5P_DEFAULT, t.raw_data()) >= 0, FormatError,
+    IGCAM_CHECK(H5Dread(dataset.get(), memory, H5S_ALL, H5S_ALL, H5P_DEFAULT, t.mutable_raw_data()) >= 0, FormatError,
                 path_, ": ", path, " cannot be read (truncated or corrupt data)");
     return t;
 }
@@ -274,22 +275,25 @@ std::vector<std::string> File::read_strings(const std::string& path) const {
 
 namespace igcam::h5 {
 
-Writer::Writer(const std::string& path) : path_(path), partial_(path + ".partial") {
+Writer::Writer(const std::string& path) : own_(std::in_place, path), file_(&*own_) {
     silence_errors();
-    id_ = H5Fcreate(partial_.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    id_ = H5Fcreate(file_->temporary().c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
     IGCAM_CHECK(id_ >= 0, IoError, path, ": cannot create the HDF5 file");
 }
 
+Writer::Writer(io::StagedFile& file) : file_(&file) {
+    silence_errors();
+    id_ = H5Fcreate(file_->temporary().c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    IGCAM_CHECK(id_ >= 0, IoError, file_->path(), ": cannot create the HDF5 file");
+}
+
 Writer::~Writer() {
-    if (id_ >= 0) {
-        H5Fclose(id_);
-        std::remove(partial_.c_str());
-    }
+    if (id_ >= 0) H5Fclose(id_);  // then the staged file removes the unfinished temporary
 }
 
 void Writer::write(const std::string& path, const Tensor& t) {
-    IGCAM_CHECK(id_ >= 0, IoError, path_, ": the file is already closed");
-    const Tensor host = t.to(Device::cpu());
+    IGCAM_CHECK(id_ >= 0, IoError, file_->path(), ": the file is already closed");
+    const Tensor host = ops::to_plain(t.to(Device::cpu()));
     std::vector<hsize_t> dims;
     for (int64_t d : host.shape().dims()) dims.push_back(static_cast<hsize_t>(d));
     Handle space(dims.empty() ? H5Screate(H5S_SCALAR)
@@ -300,9 +304,9 @@ void Writer::write(const std::string& path, const Tensor& t) {
     const hid_t type = host.dtype() == DType::F32 ? H5T_IEEE_F32LE : H5T_IEEE_F64LE;
     const hid_t memory = host.dtype() == DType::F32 ? H5T_NATIVE_FLOAT : H5T_NATIVE_DOUBLE;
     Handle dataset(H5Dcreate2(id_, path.c_str(), type, space.get(), links.get(), H5P_DEFAULT, H5P_DEFAULT), H5Dclose);
-    IGCAM_CHECK(dataset.valid(), IoError, path_, ": cannot create dataset ", path);
-    IGCAM_CHECK(H5Dwrite(dataset.get(), memory, H5S_ALL, H5S_ALL, H5P_DEFAULT, host.raw_data()) >= 0, IoError, path_,
-                ": cannot write dataset ", path);
+    IGCAM_CHECK(dataset.valid(), IoError, file_->path(), ": cannot create dataset ", path);
+    IGCAM_CHECK(H5Dwrite(dataset.get(), memory, H5S_ALL, H5S_ALL, H5P_DEFAULT, host.raw_data()) >= 0, IoError,
+                file_->path(), ": cannot write dataset ", path);
 }
 
 void Writer::attribute(const std::string& name, const std::string& value) {
@@ -311,18 +315,16 @@ void Writer::attribute(const std::string& name, const std::string& value) {
     H5Tset_strpad(type.get(), H5T_STR_NULLPAD);
     Handle space(H5Screate(H5S_SCALAR), H5Sclose);
     Handle attribute(H5Acreate2(id_, name.c_str(), type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose);
-    IGCAM_CHECK(attribute.valid() && H5Awrite(attribute.get(), type.get(), value.c_str()) >= 0, IoError, path_,
-                ": cannot write attribute ", name);
+    IGCAM_CHECK(attribute.valid() && H5Awrite(attribute.get(), type.get(), value.c_str()) >= 0, IoError,
+                file_->path(), ": cannot write attribute ", name);
 }
 
 void Writer::close() {
     if (id_ < 0) return;
     const herr_t closed = H5Fclose(id_);
     id_ = -1;
-    if (closed < 0 || std::rename(partial_.c_str(), path_.c_str()) != 0) {
-        std::remove(partial_.c_str());
-        detail::throw_error<IoError>(path_, ": cannot finish writing the file");
-    }
+    IGCAM_CHECK(closed >= 0, IoError, file_->path(), ": cannot finish writing the file");
+    if (own_) own_->commit();
 }
 
 }  // namespace igcam::h5

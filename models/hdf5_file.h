@@ -6,9 +6,11 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "core/io/staged_file.h"
 #include "core/tensor.h"
 
 namespace igcam::h5 {
@@ -74,12 +76,15 @@ private:
 
 namespace igcam::h5 {
 
-// Writes an HDF5 file for dumps (readable with h5py). The file is written beside the
-// target and renamed into place by close(); destroying an unclosed Writer removes it, so
-// a failed run leaves no partial file.
+// Writes an HDF5 file for dumps (readable with h5py). The file is staged (core/io/staged_file.h):
+// written beside the target and renamed into place by close() (or, for a run's staged file,
+// with the run's other files); destroying an unclosed Writer removes it, so a failed run
+// leaves no partial file.
 class Writer {
 public:
     explicit Writer(const std::string& path);
+    // Into a run's staged file: close() finishes it and the run commits it with the rest.
+    explicit Writer(io::StagedFile& file);
     ~Writer();
     Writer(const Writer&) = delete;
     Writer& operator=(const Writer&) = delete;
@@ -92,7 +97,8 @@ public:
     void close();
 
 private:
-    std::string path_, partial_;
+    std::optional<io::StagedFile> own_;  // with the path constructor
+    io::StagedFile* file_;
     int64_t id_ = -1;
 };
 

@@ -127,7 +127,7 @@ void check_weight_name(const h5::File& f, const std::string& name, const std::st
 
 // The variable's kind from the last component of its name: Keras 2/3 "kernel:0",
 // "moving_variance", "kernel_1:0"; Keras 1 "<layer>_W:0", "<layer>_running_std:0",
-// "block1_conv1_W_1:0". Keras 1's running_std holds the variance (FORMATS.md 1.1).
+// "block1_conv1_W_1:0". Keras 1's running_std holds the variance (docs/keras.md).
 std::string variable_kind(const std::string& last, bool& keras1) {
     static const std::regex keras2(R"(^(kernel|bias|gamma|beta|moving_mean|moving_variance)(_[0-9]+)?(:[0-9]+)?$)");
     static const std::regex keras1_form(R"(^.*_(W|b|gamma|beta|running_mean|running_std)(_[0-9]+)?(:[0-9]+)?$)");

@@ -1,6 +1,6 @@
 // The Keras weight-file containers, read into one catalogue of layers by NAME (never by
 // position): which Keras layers hold weights, and for each the dataset path of every
-// variable. ../shared/FORMATS.md section 1 describes the layouts:
+// variable. docs/keras.md ("What Keras writes") describes the layouts:
 //  - save_weights('x.h5') and the ImageNet weight files: root attribute layer_names (or
 //    its split form layer_names0, layer_names1, ...), one group per layer whose attribute
 //    weight_names lists the datasets relative to it (Keras-1 "conv1_W:0" one level deep,

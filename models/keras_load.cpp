@@ -377,8 +377,8 @@ Tensor convert(const Tensor& keras, const Source& s, int64_t hwc_channels) {
         if (s.role == Role::Conv) conv_kernel(k, w, shape[2], shape[3], shape[1], shape[0]);
         else dense_kernel(k, w, shape[1], shape[0], s.hwc_rows ? hwc_channels : 0);
     };
-    if (keras.dtype() == DType::F32) run(keras.data<float>(), out.data<float>());
-    else run(keras.data<double>(), out.data<double>());
+    if (keras.dtype() == DType::F32) run(keras.data<float>(), out.mutable_data<float>());
+    else run(keras.data<double>(), out.mutable_data<double>());
     return out;
 }
 

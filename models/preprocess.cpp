@@ -7,7 +7,7 @@
 #include "core/error.h"
 #include "core/ops.h"
 
-namespace igcam {
+namespace igcam::models {
 
 namespace {
 
@@ -164,8 +164,8 @@ void write_planes(const io::Image& image, T* out) {
 
 Tensor image_to_tensor(const io::Image& image, DType dtype) {
     Tensor pixels = Tensor::empty(Shape{1, 3, image.height, image.width}, dtype);
-    if (dtype == DType::F32) write_planes(image, pixels.data<float>());
-    else write_planes(image, pixels.data<double>());
+    if (dtype == DType::F32) write_planes(image, pixels.mutable_data<float>());
+    else write_planes(image, pixels.mutable_data<double>());
     return pixels;
 }
 
@@ -191,8 +191,8 @@ void write_normalized(T* out, const Window& window, const Preprocess& p, PixelFn
 template <typename PixelFn>
 Tensor normalized_tensor(const Window& window, const Preprocess& p, DType dtype, PixelFn pixel) {
     Tensor out = Tensor::empty(Shape{1, 3, window.height, window.width}, dtype);
-    if (dtype == DType::F32) write_normalized(out.data<float>(), window, p, pixel);
-    else write_normalized(out.data<double>(), window, p, pixel);
+    if (dtype == DType::F32) write_normalized(out.mutable_data<float>(), window, p, pixel);
+    else write_normalized(out.mutable_data<double>(), window, p, pixel);
     return out;
 }
 
@@ -306,52 +306,57 @@ io::Image resize_pil_nearest(const io::Image& image, int64_t out_height, int64_t
     return out;
 }
 
-io::Image preprocess_view(const io::Image& image, const Preprocess& p) {
+Preprocessed preprocess(const io::Image& image, const Preprocess& p, DType dtype) {
     io::check_image(image, "preprocess '" + p.name + "'");
     const ImageSize size = resized_size(image.height, image.width, p);
-    io::Image resized;
-    if (same_size(size_of(image), size)) {
-        resized = image;  // PIL and F.interpolate both return the pixels unchanged
-    } else if (p.filter == ResizeFilter::PilBilinear) {
-        resized = resize_pil_bilinear(image, size.height, size.width);
-    } else if (p.filter == ResizeFilter::PilNearest) {
-        resized = resize_pil_nearest(image, size.height, size.width);
-    } else {
-        // TorchBilinear computes in float; only this view rounds (half to even, as torch.round).
-        const Tensor pixels = torch_resized_pixels(image, size, DType::F32);
-        const std::vector<double> values = pixels.to_vector();
-        const int64_t plane = size.height * size.width;
-        resized = {size.height, size.width, std::vector<uint8_t>(static_cast<std::size_t>(plane * 3))};
-        for (int64_t i = 0; i < plane; ++i)
-            for (int c = 0; c < 3; ++c)
-                resized.rgb[i * 3 + c] = static_cast<uint8_t>(std::clamp(std::nearbyint(values[c * plane + i]), 0.0, 255.0));
-    }
-    if (p.crop == 0) return resized;
-    const Window window = crop_window(size_of(resized), p);
-    return crop_image(resized, window.top, window.left, window.height, window.width);
-}
-
-Tensor preprocess_image(const io::Image& image, const Preprocess& p, DType dtype) {
-    io::check_image(image, "preprocess '" + p.name + "'");
+    Preprocessed out;
     if (p.filter == ResizeFilter::TorchBilinear) {
         // The resize runs on the float pixels (as ToTensor + F.interpolate); the crop and the
-        // normalisation read them without rounding.
-        const ImageSize size = resized_size(image.height, image.width, p);
+        // normalisation read them without rounding, and only the view rounds (half to even,
+        // as torch.round).
         const Tensor pixels = torch_resized_pixels(image, size, dtype);
         const Window window = crop_window(size, p);
         const int64_t plane = size.height * size.width;
-        auto from_tensor = [&](auto* values) {
-            return normalized_tensor(window, p, dtype, [&](int c, int64_t y, int64_t x) {
-                return static_cast<double>(values[c * plane + (window.top + y) * size.width + window.left + x]);
-            });
+        const std::vector<double> values = pixels.to_vector();
+        auto pixel = [&](int c, int64_t y, int64_t x) {
+            return values[static_cast<std::size_t>(c * plane + (window.top + y) * size.width + window.left + x)];
         };
-        return dtype == DType::F32 ? from_tensor(pixels.data<float>()) : from_tensor(pixels.data<double>());
+        out.tensor = normalized_tensor(window, p, dtype, pixel);
+        out.view = {window.height, window.width, std::vector<uint8_t>(static_cast<std::size_t>(window.height * window.width * 3))};
+        for (int64_t y = 0; y < window.height; ++y)
+            for (int64_t x = 0; x < window.width; ++x)
+                for (int c = 0; c < 3; ++c)
+                    out.view.rgb[static_cast<std::size_t>((y * window.width + x) * 3 + c)] =
+                        static_cast<uint8_t>(std::clamp(std::nearbyint(pixel(c, y, x)), 0.0, 255.0));
+        return out;
     }
-    const io::Image view = preprocess_view(image, p);
-    const Window window{0, 0, view.height, view.width};
-    return normalized_tensor(window, p, dtype, [&](int c, int64_t y, int64_t x) {
-        return static_cast<double>(view.rgb[(y * view.width + x) * 3 + c]);
+    io::Image resized;
+    if (same_size(size_of(image), size)) resized = image;  // PIL returns the pixels unchanged
+    else if (p.filter == ResizeFilter::PilBilinear) resized = resize_pil_bilinear(image, size.height, size.width);
+    else resized = resize_pil_nearest(image, size.height, size.width);
+    if (p.crop == 0) {
+        out.view = std::move(resized);
+    } else {
+        const Window window = crop_window(size_of(resized), p);
+        out.view = crop_image(resized, window.top, window.left, window.height, window.width);
+    }
+    const io::Image& view = out.view;
+    out.tensor = normalized_tensor(Window{0, 0, view.height, view.width}, p, dtype, [&](int c, int64_t y, int64_t x) {
+        return static_cast<double>(view.rgb[static_cast<std::size_t>((y * view.width + x) * 3 + c)]);
     });
+    return out;
+}
+
+io::Image preprocess_view(const io::Image& image, const Preprocess& p) { return preprocess(image, p, DType::F32).view; }
+
+Tensor preprocess_image(const io::Image& image, const Preprocess& p, DType dtype) {
+    return preprocess(image, p, dtype).tensor;
+}
+
+ImageSize model_input_size(int64_t height, int64_t width, const Preprocess& p) {
+    const ImageSize size = resized_size(height, width, p);
+    const Window window = crop_window(size, p);
+    return {window.height, window.width};
 }
 
 Tensor preprocess_batch(const std::vector<io::Image>& images, const Preprocess& p, DType dtype) {
@@ -368,7 +373,7 @@ Tensor preprocess_batch(const std::vector<io::Image>& images, const Preprocess& 
     }
     const Shape& one = inputs.front().shape();
     Tensor batch = Tensor::empty(Shape{static_cast<int64_t>(images.size()), 3, one[2], one[3]}, dtype);
-    auto* out = static_cast<unsigned char*>(batch.raw_data());
+    auto* out = static_cast<unsigned char*>(batch.mutable_raw_data());
     for (const Tensor& input : inputs) {
         std::memcpy(out, input.raw_data(), input.bytes());
         out += input.bytes();
@@ -376,4 +381,4 @@ Tensor preprocess_batch(const std::vector<io::Image>& images, const Preprocess& 
     return batch;
 }
 
-}  // namespace igcam
+}  // namespace igcam::models

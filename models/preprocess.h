@@ -20,7 +20,7 @@
 #include "core/io/image.h"
 #include "core/tensor.h"
 
-namespace igcam {
+namespace igcam::models {
 
 // ShorterSide: the shorter side becomes `resize`, the longer int(resize * long / short)
 // (truncated, as torchvision); Exact: resize x resize (aspect ratio not kept).
@@ -47,10 +47,15 @@ struct Preprocess {
 Preprocess preprocess_preset(const std::string& name);
 std::vector<std::string> preprocess_preset_names();
 
-// The resized and cropped RGB image the model sees (for overlays). For TorchBilinear the
-// float result is rounded to uint8 here only; preprocess_image keeps the floats.
+// One image as the model sees it, made by one pass of resizing and cropping.
+struct Preprocessed {
+    io::Image view;  // the resized and cropped RGB image (for overlays); TorchBilinear's
+                     // float pixels (in the run's dtype) rounded half to even, only here
+    Tensor tensor;   // the model input (1, 3, H, W), from the unrounded pixels
+};
+Preprocessed preprocess(const io::Image& image, const Preprocess& preprocess, DType dtype = DType::F32);
+// Its parts alone.
 io::Image preprocess_view(const io::Image& image, const Preprocess& preprocess);
-// The model input (1, 3, H, W) in `dtype`.
 Tensor preprocess_image(const io::Image& image, const Preprocess& preprocess, DType dtype = DType::F32);
 // (N, 3, H, W); every image must come out the same size, else ShapeError naming both sizes.
 Tensor preprocess_batch(const std::vector<io::Image>& images, const Preprocess& preprocess,
@@ -58,11 +63,12 @@ Tensor preprocess_batch(const std::vector<io::Image>& images, const Preprocess& 
 
 // ---- the steps, exposed for tests and for callers that need the geometry ---------------
 
-struct ImageSize {
-    int64_t height = 0, width = 0;
-};
+using io::ImageSize;  // {height, width}
 // The size after the preset's resize (before the crop).
 ImageSize resized_size(int64_t height, int64_t width, const Preprocess& preprocess);
+// The model input's height and width for an image of this size (after resize and crop).
+// Throws ShapeError when the crop does not fit.
+ImageSize model_input_size(int64_t height, int64_t width, const Preprocess& preprocess);
 // The first row/column of a centre crop of `crop` out of `size`: int(round((size - crop) / 2.0)),
 // rounding halves to even as Python does. Requires 0 < crop <= size (ShapeError otherwise).
 int64_t center_crop_start(int64_t size, int64_t crop);
@@ -78,4 +84,4 @@ io::Image resize_pil_nearest(const io::Image& image, int64_t out_height, int64_t
 // The height x width window whose top-left pixel is (top, left); it must lie inside.
 io::Image crop_image(const io::Image& image, int64_t top, int64_t left, int64_t height, int64_t width);
 
-}  // namespace igcam
+}  // namespace igcam::models

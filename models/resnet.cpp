@@ -48,6 +48,14 @@ ag::Var ResNet::forward(const ag::Var& x, nn::ForwardContext& ctx) const {
     return head(y, ctx);
 }
 
+bool ResNet::can_resume_from(const std::string& name) const {
+    if (contains(*fc_, name) || contains(*avgpool_, name)) return name == fc_->name() || name == avgpool_->name();
+    for (const auto* steps : {&stem_, &stages_})
+        for (const auto& m : *steps)
+            if (contains(*m, name)) return can_resume_child(*m, name);
+    return false;
+}
+
 ag::Var ResNet::forward_from(const std::string& name, const ag::Var& value, nn::ForwardContext& ctx) const {
     if (contains(*fc_, name)) return value;
     if (contains(*avgpool_, name)) return (*fc_)(ag::flatten(value), ctx);

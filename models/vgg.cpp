@@ -75,6 +75,12 @@ ag::Var VGG::pool(const ag::Var& features, nn::ForwardContext& ctx) const {
     return (*avgpool_)(features, ctx);
 }
 
+bool VGG::can_resume_from(const std::string& name) const {
+    if (contains(*classifier_, name)) return can_resume_child(*classifier_, name);
+    if (contains(*features_, name)) return can_resume_child(*features_, name);
+    return name == avgpool_->name();
+}
+
 ag::Var VGG::forward_from(const std::string& name, const ag::Var& value, nn::ForwardContext& ctx) const {
     if (contains(*classifier_, name)) return resume_child(*classifier_, name, value, ctx);
     ag::Var pooled = value;

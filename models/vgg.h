@@ -36,6 +36,7 @@ public:
     std::string type() const override { return "VGG"; }
     const VggConfig& config() const { return config_; }
     ag::Var forward_from(const std::string& name, const ag::Var& value, nn::ForwardContext& ctx) const override;
+    bool can_resume_from(const std::string& name) const override;
 
 protected:
     ag::Var forward(const ag::Var& x, nn::ForwardContext& ctx) const override;

@@ -4,9 +4,11 @@
 # model x method with both times, their ratio, igcam's time against its arithmetic floor and
 # the peak memory growth of both.
 #
-#   tools/bench.sh [--models resnet50,vgg16] [--methods forward,gradcam,gradcam++,igcam,scorecam]
+#   tools/bench.sh [--models resnet50,vgg16]
+#                  [--methods forward,gradcam,gradcam++,igcam,scorecam,batched-gradcam]
 #                  [--repeats 10] [--warmup 2] [--rounds 3] [--scorecam-repeats 3]
-#                  [--scorecam-rounds 1] [--threads 2]
+#                  [--scorecam-rounds 1] [--batched-repeats 3] [--images 64]
+#                  [--batches 1,8,16,32,64] [--threads 2]
 #                  [--dir build/bench] [--markdown]
 #                  [--device cpu|cuda] [--tf32] [--igcam-bench PATH] [--python PATH]
 #
@@ -22,15 +24,18 @@
 # lowest median): a shared machine's speed drifts by 10-20 % over minutes, and taking
 # turns lets a slow spell cost either side alike.
 # Score-CAM runs thousands of forward passes per call (2,049 for ResNet-50), so it has its
-# own, smaller repeat count and no warm-up run. PyTorch runs with Debian's tcmalloc
+# own, smaller repeat count and no warm-up run. batched-gradcam explains --images images
+# with Grad-CAM in each of --batches images per pass on both sides (each side's fastest is
+# shown, with images per second), --batched-repeats times after one warm-up run. PyTorch runs with Debian's tcmalloc
 # preloaded, as PyTorch advises for the CPU. Needs a build (tools/build.sh) and the
 # packages of tools/install_deps.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 models=resnet50,vgg16
-methods=forward,gradcam,gradcam++,igcam,scorecam
-repeats=10 warmup=2 rounds=3 scorecam_repeats=3 scorecam_rounds=1 threads=2 dir=build/bench markdown=()
+methods=forward,gradcam,gradcam++,igcam,scorecam,batched-gradcam
+repeats=10 warmup=2 rounds=3 scorecam_repeats=3 scorecam_rounds=1 batched_repeats=3 images=64 batches=1,8,16,32,64
+threads=2 dir=build/bench markdown=()
 device=cpu tf32=() igcam_bench=build/bin/igcam-bench python=/usr/bin/python3
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -41,6 +46,9 @@ while [[ $# -gt 0 ]]; do
     --rounds) rounds=$2; shift 2 ;;
     --scorecam-repeats) scorecam_repeats=$2; shift 2 ;;
     --scorecam-rounds) scorecam_rounds=$2; shift 2 ;;
+    --batched-repeats) batched_repeats=$2; shift 2 ;;
+    --images) images=$2; shift 2 ;;
+    --batches) batches=$2; shift 2 ;;
     --threads) threads=$2; shift 2 ;;
     --dir) dir=$2; shift 2 ;;
     --markdown) markdown=(--markdown); shift ;;
@@ -49,7 +57,8 @@ while [[ $# -gt 0 ]]; do
     --igcam-bench) igcam_bench=$2; shift 2 ;;
     --python) python=$2; shift 2 ;;
     *) echo "usage: tools/bench.sh [--models LIST] [--methods LIST] [--repeats N] [--warmup N] [--rounds N]" \
-            "[--scorecam-repeats N] [--scorecam-rounds N] [--threads N] [--dir DIR] [--markdown] [--device D] [--tf32]" \
+            "[--scorecam-repeats N] [--scorecam-rounds N] [--batched-repeats N] [--images N] [--batches LIST]" \
+            "[--threads N] [--dir DIR] [--markdown] [--device D] [--tf32]" \
             "[--igcam-bench PATH] [--python PATH]" >&2; exit 2 ;;
   esac
 done
@@ -87,9 +96,10 @@ for model in ${models//,/ }; do
   for method in ${methods//,/ }; do
     r=$repeats w=$warmup n=$rounds peak=()
     if [[ $method == scorecam ]]; then r=$scorecam_repeats w=0 n=$scorecam_rounds; fi
+    if [[ $method == batched-gradcam ]]; then r=$batched_repeats w=1; fi
     if [[ $method == forward ]]; then peak=(--peak); fi
     common=(--weights "$weights" --input "$input" --class 0 --methods "$method" --repeats "$r" --warmup "$w"
-            --device "$device" "${tf32[@]}")
+            --images "$images" --batches "$batches" --device "$device" "${tf32[@]}")
     for round in $(seq "$n"); do
       out="$run_dir/$model.$method.r$round"
       IGCAM_NUM_THREADS=$threads OPENBLAS_NUM_THREADS=$threads OMP_NUM_THREADS=$threads \

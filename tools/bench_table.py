@@ -7,7 +7,8 @@ Usage: tools/bench_table.py [--markdown] RUN_DIR
 Each side is credited with its best round (the lowest median of its runs in one process);
 IG-CAM and Score-CAM run in passes of 50 and of 10 on both sides, and each side's faster
 batch size is the one shown.
-Columns: medians in ms, ratio = igcam / PyTorch, the arithmetic floor = the convolution and
+Columns: medians in ms (for all of batched-gradcam's images, whose row also gives each
+side's images per second), ratio = igcam / PyTorch, the arithmetic floor = the convolution and
 linear FLOPs of the forward passes the method needs divided by the peak rate (the faster of
 the GEMM and convolution rates igcam-bench measured through its op API), igcam's time over
 that floor, and each side's peak memory growth during the method (MiB): resident memory on
@@ -18,9 +19,9 @@ import glob
 import json
 import os
 
-METHODS = ["forward", "gradcam", "gradcam++", "igcam", "scorecam"]
+METHODS = ["forward", "gradcam", "gradcam++", "igcam", "scorecam", "batched-gradcam"]
 LABELS = {"forward": "forward", "gradcam": "Grad-CAM", "gradcam++": "Grad-CAM++", "igcam": "IG-CAM, 50 steps",
-          "scorecam": "Score-CAM"}
+          "scorecam": "Score-CAM", "batched-gradcam": "Grad-CAM, {images} images"}
 
 
 def main():
@@ -65,7 +66,9 @@ def main():
             for side, result in (("igcam", mine), ("PyTorch", other)):
                 for o in result.get("others", []):
                     variant += f" ({side} {o['variant'].split()[-1]}: {o['median_ms']:.0f} ms)"
-        table.append([model, LABELS.get(name, name), f"{mine['median_ms']:.1f}", f"{other['median_ms']:.1f}",
+        if "images_per_s" in mine:
+            variant = f"{mine['images_per_s']:.1f} / {other['images_per_s']:.1f} images/s; " + variant
+        table.append([model, LABELS.get(name, name).format(images=mine.get("images", "")), f"{mine['median_ms']:.1f}", f"{other['median_ms']:.1f}",
                       f"{mine['median_ms'] / other['median_ms']:.2f}", f"{floor:.1f}",
                       f"{mine['median_ms'] / floor:.2f}", f"{memory(mine):.0f}",
                       f"{memory(other):.0f}", f"{rounds[(model, name)]} x {mine['repeats']}", variant])

@@ -6,15 +6,18 @@ the target layer that makes its output the leaf of the backward pass (so no para
 gradient and no backward below it), strict float32 (no TF32, highest matmul precision;
 --tf32 allows TF32 in cuDNN and cuBLAS, as igcam-bench --tf32 does),
 IG-CAM steps and Score-CAM masks batched: the whole --batch at once and in chunks of 10,
-the better reported with its variant. Prints one JSON object like igcam-bench, with the
+the better reported with its variant; batched-gradcam explains --images images (the input,
+then seeded random others) in batches of each of --batches and reports the fastest, with
+images per second. Prints one JSON object like igcam-bench, with the
 peak resident memory growth of each method (Linux's VmHWM, reset before the method) and,
 with --device cuda, the peak of the GPU memory PyTorch's allocator hands to tensors above
 what was in use before the method (torch.cuda.max_memory_allocated). GPU runs are timed
 after torch.cuda.synchronize().
 
 Usage: tools/bench_torch.py --weights FILE.h5 [--input X.npy] [--class 0]
-       [--methods forward,gradcam,gradcam++,igcam,scorecam] [--size 224] [--repeats 10]
-       [--warmup 2] [--steps 50] [--batch 50] [--threads 2] [--device cpu|cuda] [--tf32]
+       [--methods forward,gradcam,gradcam++,igcam,scorecam,batched-gradcam] [--size 224]
+       [--repeats 10] [--warmup 2] [--steps 50] [--batch 50] [--images 64]
+       [--batches 1,8,16,32,64] [--threads 2] [--device cpu|cuda] [--tf32]
 """
 import argparse
 import ctypes
@@ -128,6 +131,8 @@ def main(argv):
     p.add_argument("--warmup", type=int, default=2)
     p.add_argument("--steps", type=int, default=50)
     p.add_argument("--batch", type=int, default=50)
+    p.add_argument("--images", type=int, default=64, help="batched-gradcam: images explained")
+    p.add_argument("--batches", default="1,8,16,32,64", help="batched-gradcam: images per pass to time")
     p.add_argument("--threads", type=int, default=os.cpu_count())
     p.add_argument("--device", default="cpu", help="cpu or cuda[:N]")
     p.add_argument("--tf32", action="store_true", help="allow TF32 in cuDNN and cuBLAS (GPU)")
@@ -170,6 +175,20 @@ def main(argv):
         alpha = g2 / (2 * g2 + a.sum((2, 3), keepdim=True) * g2 * g + 1e-6)
         torch.relu(((alpha * torch.relu(g)).sum((2, 3), keepdim=True) * a).sum(1))
 
+    # batched-gradcam's images: the input, then seeded random others (as igcam-bench's, not
+    # the same values: both sides get images of the same kind and count).
+    generator = torch.Generator().manual_seed(1000)
+    images = torch.cat([x.cpu()] + [torch.rand(1, 3, *x.shape[2:], generator=generator) * 4 - 2
+                                     for _ in range(args.images - 1)]).to(device)
+
+    def batched_gradcam(chunk):
+        """Grad-CAM for every image, `chunk` images per forward and backward."""
+        def run():
+            for i in range(0, images.shape[0], chunk):
+                a, g = capture(model, cut, images[i:i + chunk], c)
+                torch.relu((g.mean((2, 3), keepdim=True) * a).sum(1))
+        return run
+
     def igcam(chunk):
         """Right Riemann sum, delta against the baseline's maps, ReLU per step, mean."""
         def run():
@@ -201,14 +220,19 @@ def main(argv):
                 return torch.relu((w * a).sum(1))
         return run
 
-    batched = {"igcam": igcam, "scorecam": scorecam}
+    batched = {"igcam": igcam, "scorecam": scorecam, "batched-gradcam": batched_gradcam}
     methods = {"forward": forward, "gradcam": gradcam, "gradcam++": gradcampp}
     for name in args.methods.split(","):
         if name in batched:
             results = []
-            for chunk in sorted({args.batch, 10}, reverse=True):
+            chunks = sorted({min(int(b), args.images) for b in args.batches.split(",") if b}) \
+                if name == "batched-gradcam" else sorted({args.batch, 10}, reverse=True)
+            for chunk in chunks:
                 r = timed(args.warmup, args.repeats, batched[name](chunk), args.device)
                 r["variant"] = f"batch {chunk}"
+                if name == "batched-gradcam":
+                    r["images"] = args.images
+                    r["images_per_s"] = args.images / (r["median_ms"] / 1e3)
                 results.append(r)
                 print(f"pytorch {name} ({r['variant']}): {r['median_ms']:.1f} ms", file=sys.stderr)
             best = min(results, key=lambda r: r["median_ms"])

@@ -77,7 +77,8 @@ void run_trace_demo(const DemoOptions& options, std::ostream& out) {
     ag::Var logits = ag::linear(ag::flatten(pooled).set_name("flatten"), w2, b2).set_name("fc");
     ag::Var score = ag::select_column(logits, 0).set_name("score[class 0]");
 
-    const ag::GradientTrace trace = ag::backward(ag::sum(score));
+    ag::GradientTrace trace;
+    ag::backward(ag::sum(score), &trace);
     const std::vector<double> l = logits.value().to_vector();
     out << "Trace demo: conv(3->4, 3x3, pad 1) -> relu -> max-pool 2 -> linear(64->3) on a seeded 8x8 image.\n"
         << "logits: " << l[0] << ", " << l[1] << ", " << l[2] << "; explaining class 0.\n"

@@ -1,10 +1,15 @@
 // igcam-run's main job: explain images with CAM methods and write the results.
 //
+// It runs in four steps: compute (cam/pipeline.h, batch by batch), record (what the report
+// keeps of each image, tools/explain_report.h), write (each image's files as its batch
+// finishes, tools/explain_files.h) and print (the summary, from the records in memory).
+//
 // Per image and method it writes OUT/<stem>.<method>.png (overlay on the preprocessed view
-// of the image) and OUT/<stem>.<method>.npy (float32 raw map at feature resolution, after
-// the method's own ReLU, before upsampling and normalisation), then OUT/<stem>.grid.png
-// (the input and every method side by side, labelled) and OUT/report.json. Files are staged
-// in a hidden folder inside OUT and moved into place only when the whole run succeeded.
+// of the image) and OUT/<stem>.<method>.npy (the raw map at feature resolution in the run's
+// dtype, after the method's own ReLU, before upsampling and normalisation), then
+// OUT/<stem>.grid.png (the input and every method side by side, labelled) and
+// OUT/report.json; with --dump also the HDF5 file. Every file is staged
+// (core/io/staged_file.h) and moved into place only when the whole run succeeded.
 #pragma once
 
 #include <ostream>
@@ -13,7 +18,7 @@
 
 #include "cam/colormap.h"
 #include "cam/igcam.h"
-#include "cam/methods.h"
+#include "cam/registry.h"
 #include "core/dtype.h"
 
 namespace igcam::tools {
@@ -21,7 +26,7 @@ namespace igcam::tools {
 struct ExplainOptions {
     std::string weights;
     std::vector<std::string> images;    // files, after directory expansion
-    std::vector<cam::Method> methods;
+    std::vector<const cam::MethodSpec*> methods;
     std::string layer;                  // empty: the model's default
     std::string class_spec;             // empty: top-1 per image
     std::string preprocess;             // empty: the weight file's default
@@ -30,7 +35,7 @@ struct ExplainOptions {
     std::string igcam_preset = "default";
     std::string baseline = "black";     // black | zero | an image file
     DType dtype = DType::F32;
-    int64_t batch = 0;                  // 0: chosen from available memory
+    int64_t batch = 0;                  // images (and rerun / path rows) per pass; 0: automatic
     cam::Colormap colormap = cam::Colormap::Jet;
     double alpha = 0.5;
     std::string out_dir = "igcam-out";
@@ -43,10 +48,5 @@ struct ExplainOptions {
 };
 
 void run_explain(const ExplainOptions& options, std::ostream& out);
-
-// Rows per batched pass: about a quarter of the device's available memory over an estimate
-// of one row's working set (input size x 32 x element size), between 1 and 16 on the CPU
-// and 64 on a GPU.
-int64_t automatic_batch(int64_t input_elements, DType dtype, Device device);
 
 }  // namespace igcam::tools

@@ -1,9 +1,12 @@
 // igcam-bench: times igcam's forward pass and CAM methods on one model, for comparison with
 // tools/bench_torch.py (PyTorch on the same weights, input and class); tools/bench.sh runs
-// both and prints the table. Prints one JSON object: per method the median and minimum
-// milliseconds over --repeats runs after --warmup runs, the peak memory growth, and the
-// convolution/linear FLOPs of the forward passes the method needs; with --peak also the
+// both and prints the table. The methods run through the explanation pipeline
+// (cam/pipeline.h), as igcam-run's do. Prints one JSON object: per method the median and
+// minimum milliseconds over --repeats runs after --warmup runs, the peak memory growth, and
+// the convolution/linear FLOPs of the forward passes the method needs; with --peak also the
 // GEMM and convolution rates of this build, the practical peaks for the arithmetic floor.
+// "batched-gradcam" explains --images images (the input and seeded random others) with
+// Grad-CAM in batches of each of --batches images and reports the fastest, with images/s.
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
@@ -14,11 +17,8 @@
 
 #include "autograd/grad_mode.h"
 #include "cam/capture.h"
-#include "cam/igcam.h"
-#include "cam/methods.h"
-#include "cam/perturbation.h"
+#include "cam/pipeline.h"
 #include "core/backend.h"
-#include "core/cpu/parallel.h"
 #include "core/io/npy.h"
 #include "core/random.h"
 #include "models/load.h"
@@ -32,7 +32,8 @@ struct Options {
     std::string weights, input, layer, methods = "forward,gradcam,gradcam++,igcam";
     int64_t target = 0;
     int size = 224, repeats = 10, warmup = 2, steps = 50;
-    int64_t batch = 50;
+    int64_t batch = 50, images = 64;
+    std::string batches = "1,8,16,32,64";
     bool peak = false;
     std::string device = "cpu";
     bool tf32 = false;
@@ -45,11 +46,11 @@ struct Setup {
     models::Model model;
     Tensor input;                  // (1, 3, H, W), float32
     std::string layer;             // the target layer
-    std::vector<int64_t> classes;  // the target class, one per image
+    std::vector<Tensor> images;    // batched-gradcam's: the input, then seeded random ones
 };
 
 Setup make_setup(const Options& o) {
-    Setup s{resolve_device(o.device), models::load_model(o.weights, DType::F32), Tensor(), "", {o.target}};
+    Setup s{resolve_device(o.device), models::load_model(o.weights, DType::F32), Tensor(), "", {}};
     set_tf32(o.tf32);
     s.model.to(s.device);
     s.layer = o.layer.empty() ? s.model.default_layer : o.layer;
@@ -59,6 +60,9 @@ Setup make_setup(const Options& o) {
                 " must hold one image (1, 3, H, W), got ", s.input.shape().to_string());
     IGCAM_CHECK(o.target >= 0 && o.target < s.model.num_classes(), ValueError, "--class ", o.target,
                 " is not one of the model's ", s.model.num_classes(), " classes");
+    s.images.push_back(s.input);
+    for (int64_t i = 1; i < o.images; ++i)
+        s.images.push_back(random_uniform(s.input.shape(), -2, 2, 1000 + static_cast<uint64_t>(i)).to(s.device));
     return s;
 }
 
@@ -70,6 +74,20 @@ struct Method {
     int64_t forwards;
 };
 
+// The pipeline explaining `images` with one method, class o.target, in passes of `batch`.
+std::function<void()> explain(const Setup& s, const Options& o, const std::string& method,
+                              const std::vector<Tensor>& images, int64_t batch) {
+    cam::ExplainOptions e;
+    e.methods = cam::parse_method_list(method);
+    e.layer = s.layer;
+    e.target = cam::Target{o.target};
+    e.igcam.steps = o.steps;
+    e.baseline = cam::Baseline{cam::Baseline::Kind::Zero, ""};
+    e.batch = batch;
+    const cam::Inputs inputs = cam::Inputs::from_tensors(images);
+    return [&s, e, inputs] { cam::explain(s.model, inputs, e, [](std::vector<cam::ImageExplanation>&) {}); };
+}
+
 Method method(const std::string& name, const Setup& s, const Options& o) {
     if (name == "forward")
         return {[&] {
@@ -78,38 +96,36 @@ Method method(const std::string& name, const Setup& s, const Options& o) {
                     s.model.forward(ag::Var(s.input), ctx);
                 },
                 1};
-    if (name == "gradcam")
-        return {[&] {
-                    const cam::LayerCapture c = cam::capture_layer(s.model, s.input, s.layer, s.classes);
-                    cam::gradcam(c.activations, c.gradients);
-                },
-                1};
-    if (name == "gradcam++")
-        return {[&] {
-                    const cam::LayerCapture c = cam::capture_layer(s.model, s.input, s.layer, s.classes);
-                    cam::gradcam_plus_plus(c.activations, c.gradients);
-                },
-                1};
-    if (name == "igcam")
-        // The path needs steps + 1 forwards (the points and the baseline); igcam also runs
-        // the input itself once, for the completeness audit.
-        return {[&] {
-                    cam::IgCamOptions io;
-                    io.steps = o.steps;
-                    io.batch = o.batch;
-                    cam::integrated_gradcam(s.model, s.input, Tensor::zeros(s.input.shape(), DType::F32, s.device), s.layer, s.classes, io);
-                },
-                o.steps + 1};
+    const std::vector<Tensor> one{s.input};
+    if (name == "gradcam" || name == "gradcam++") return {explain(s, o, name, one, 1), 1};
+    // The path needs steps + 1 forwards (the points and the baseline); the pipeline also
+    // runs the input itself once, for the completeness audit.
+    if (name == "igcam") return {explain(s, o, name, one, o.batch), o.steps + 1};
     if (name == "scorecam") {
         const int64_t channels = cam::forward_layer(s.model, s.input, s.layer).activations.dim(1);
-        return {[&] {
-                    const cam::LayerCapture c = cam::forward_layer(s.model, s.input, s.layer);
-                    cam::scorecam(s.model, s.input, c.activations, s.classes, o.batch);
-                },
-                1 + channels};
+        return {explain(s, o, name, one, o.batch), 1 + channels};
     }
-    IGCAM_CHECK(false, ValueError, "unknown method '", name, "' (expected forward, gradcam, gradcam++, igcam or scorecam)");
+    if (name == "batched-gradcam") return {explain(s, o, "gradcam", s.images, o.batch), o.images};
+    IGCAM_CHECK(false, ValueError, "unknown method '", name,
+                "' (expected forward, gradcam, gradcam++, igcam, scorecam or batched-gradcam)");
     return {};
+}
+
+// The batch sizes a method is timed with: IG-CAM and Score-CAM in passes of --batch and of
+// 10, like tools/bench_torch.py; batched-gradcam with each of --batches.
+std::vector<int64_t> batches_of(const std::string& name, const Options& o) {
+    if (name == "batched-gradcam") {
+        std::vector<int64_t> out;
+        std::stringstream list(o.batches);
+        std::string item;
+        while (std::getline(list, item, ','))
+            if (!item.empty()) out.push_back(std::min<int64_t>(std::stoll(item), o.images));
+        std::sort(out.begin(), out.end());
+        out.erase(std::unique(out.begin(), out.end()), out.end());
+        return out;
+    }
+    if (name == "igcam" || name == "scorecam") return o.batch == 10 ? std::vector<int64_t>{10} : std::vector<int64_t>{o.batch, 10};
+    return {0};
 }
 
 }  // namespace
@@ -121,7 +137,7 @@ int main(int argc, char** argv) {
     app.add_option("--input", o.input, "Input image as a (1, 3, H, W) .npy, already preprocessed (default: uniform "
                                        "random in [-2, 2], seed 7, --size square)");
     app.add_option("--class", o.target, "Target class")->capture_default_str();
-    app.add_option("--methods", o.methods, "Comma list of forward, gradcam, gradcam++, igcam, scorecam")
+    app.add_option("--methods", o.methods, "Comma list of forward, gradcam, gradcam++, igcam, scorecam, batched-gradcam")
         ->capture_default_str();
     app.add_option("--layer", o.layer, "Target layer (default: the model's)");
     app.add_option("--size", o.size, "Input side of the random input")->capture_default_str();
@@ -131,6 +147,12 @@ int main(int argc, char** argv) {
     app.add_option("--batch", o.batch, "Images per pass for IG-CAM and Score-CAM; both also run in passes of 10, "
                                        "as tools/bench_torch.py does, and the faster is reported")
         ->check(CLI::Range(1, 100000))
+        ->capture_default_str();
+    app.add_option("--images", o.images, "batched-gradcam: images explained (the input, then seeded random ones)")
+        ->check(CLI::Range(int64_t{1}, int64_t{4096}))
+        ->capture_default_str();
+    app.add_option("--batches", o.batches, "batched-gradcam: comma list of images per pass to time; the fastest "
+                                           "is reported")
         ->capture_default_str();
     app.add_flag("--peak", o.peak, "Also measure the GEMM and convolution rates (the floor's peak)");
     app.add_option("--device", o.device, "cpu, cuda, cuda:N or auto")->capture_default_str();
@@ -143,7 +165,7 @@ int main(int argc, char** argv) {
                               {"layer", s.layer},
                               {"size", s.input.dim(2)},
                               {"class", o.target},
-                              {"threads", cpu::num_threads()},
+                              {"threads", cpu_threads()},
                               {"backend", backend_summary()},
                               {"device", device_description(s.device)},
                               {"tf32", tf32_enabled()},
@@ -152,10 +174,8 @@ int main(int argc, char** argv) {
         std::stringstream list(o.methods);
         std::string name;
         while (std::getline(list, name, ',')) {
-            // The batched methods run in passes of --batch and of 10, like tools/bench_torch.py.
-            const bool batched = name == "igcam" || name == "scorecam";
-            std::vector<int64_t> batches{o.batch};
-            if (batched && o.batch != 10) batches.push_back(10);
+            const std::vector<int64_t> batches = batches_of(name, o);
+            const bool batched = batches.size() > 1 || batches[0] != 0;
             std::vector<nlohmann::json> results;
             for (const int64_t batch : batches) {
                 Options variant = o;
@@ -166,6 +186,10 @@ int main(int argc, char** argv) {
                                     {"peak_rss_growth_mib", t.peak_rss_growth_mib}, {"forwards", m.forwards}};
                 if (s.device.is_cuda()) r["peak_device_growth_mib"] = t.peak_device_growth_mib;
                 if (batched) r["variant"] = "batch " + std::to_string(batch);
+                if (name == "batched-gradcam") {
+                    r["images"] = o.images;
+                    r["images_per_s"] = static_cast<double>(o.images) / (t.median_ms / 1e3);
+                }
                 std::cerr << "igcam " << name << (batched ? " (batch " + std::to_string(batch) + ")" : "") << ": "
                           << t.median_ms << " ms\n";
                 results.push_back(std::move(r));

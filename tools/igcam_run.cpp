@@ -10,12 +10,11 @@
 #include <CLI/CLI.hpp>
 
 #include <iostream>
-#include <sstream>
 #include <string>
 
 #include "cam/colormap.h"
 #include "cam/igcam.h"
-#include "cam/methods.h"
+#include "cam/registry.h"
 #include "core/backend.h"
 #include "core/error.h"
 #include "models/preprocess.h"
@@ -37,29 +36,16 @@ int fail(int code, const std::string& message) {
 
 std::string method_help() {
     std::string text = "CAM methods, comma-separated, or 'all':";
-    for (const auto& m : igcam::cam::all_methods()) text += "\n  " + m.name + ": " + m.description;
+    for (const igcam::cam::MethodSpec& m : igcam::cam::method_registry()) text += "\n  " + m.name + ": " + m.description;
     return text;
 }
 
-std::vector<igcam::cam::Method> parse_methods(const std::string& list) {
-    std::vector<igcam::cam::Method> methods;
-    if (list == "all") {
-        for (const auto& m : igcam::cam::all_methods()) methods.push_back(m.method);
-        return methods;
+std::vector<const igcam::cam::MethodSpec*> parse_methods(const std::string& list) {
+    try {
+        return igcam::cam::parse_method_list(list);
+    } catch (const igcam::ValueError& e) {
+        throw igcam::tools::UsageError(e.what());
     }
-    std::stringstream stream(list);
-    std::string name;
-    while (std::getline(stream, name, ',')) {
-        if (name.empty()) continue;
-        try {
-            const igcam::cam::Method m = igcam::cam::parse_method(name);
-            if (std::find(methods.begin(), methods.end(), m) == methods.end()) methods.push_back(m);
-        } catch (const igcam::ValueError& e) {
-            throw igcam::tools::UsageError(e.what());
-        }
-    }
-    if (methods.empty()) throw igcam::tools::UsageError("--method lists no method");
-    return methods;
 }
 }  // namespace
 
@@ -105,8 +91,10 @@ int main(int argc, char** argv) {
                                              "sum, no delta, per-step ReLU, plain sum, zero baseline, 50 steps); "
                                              "explicit knobs override it")
         ->check(CLI::IsMember({"default", "notebook"}))->capture_default_str();
-    app.add_option("--batch", batch, "Images per batched pass (IG-CAM steps, Score-CAM masks, ablations); "
-                                     "default: chosen from available memory")->check(CLI::Range(int64_t{1}, int64_t{4096}));
+    app.add_option("--batch", batch, "Images per pass across the run (images are grouped by size), and rows per pass "
+                                     "for IG-CAM steps, Score-CAM masks and ablations, which fill passes across "
+                                     "images; a pass that runs out of memory is retried at half its rows; default: "
+                                     "from available memory, at most 16 on the CPU and 64 on a GPU")->check(CLI::Range(int64_t{1}, int64_t{4096}));
     app.add_option("--colormap", colormap, "Heatmap colours: jet or turbo (matplotlib's)")
         ->check(CLI::IsMember({"jet", "turbo"}))->capture_default_str();
     app.add_option("--alpha", alpha, "Heatmap opacity in the overlays")->check(CLI::Range(0.0, 1.0))->capture_default_str();
@@ -120,7 +108,7 @@ int main(int argc, char** argv) {
     app.add_flag("--info", info, "Load the weights, print what the file holds and how long loading took, and exit");
     app.add_option("--preprocess", preprocess,
                    "Override the weight file's preprocessing: torchvision, torchray-voc, caffe-bgr or raw")
-        ->check(CLI::IsMember(igcam::preprocess_preset_names()));
+        ->check(CLI::IsMember(igcam::models::preprocess_preset_names()));
     app.add_option("--dtype", dtype_text, "Computation dtype: f32, or f64 for audits")
         ->check(CLI::IsMember({"f32", "f64"}))->capture_default_str();
     app.add_option("--device", device, "Where to compute: auto (the first CUDA GPU when one is usable, else the "

@@ -16,12 +16,12 @@ namespace {
 
 models::Model load(const PredictOptions& options) {
     models::Model model = models::load_model(options.weights, options.dtype);
-    if (!options.preprocess.empty()) model.preprocess = preprocess_preset(options.preprocess);
+    if (!options.preprocess.empty()) model.preprocess = models::preprocess_preset(options.preprocess);
     model.to(options.device);
     return model;
 }
 
-std::string describe_preprocess(const Preprocess& p) {
+std::string describe_preprocess(const models::Preprocess& p) {
     return p.name.empty() ? std::string("from the weight file") : p.name;
 }
 
@@ -57,7 +57,7 @@ void run_predict(const PredictOptions& options, std::ostream& out) {
     // Every image is decoded before anything is printed: a bad file fails the run cleanly.
     std::vector<Tensor> inputs;
     for (const std::string& path : options.images)
-        inputs.push_back(preprocess_image(io::read_image(path), model.preprocess, options.dtype).to(model.device));
+        inputs.push_back(models::preprocess_image(io::read_image(path), model.preprocess, options.dtype).to(model.device));
     print_summary(model, out);
     ag::NoGradGuard no_grad;
     for (std::size_t i = 0; i < inputs.size(); ++i) {
@@ -75,7 +75,7 @@ void run_info(const PredictOptions& options, std::ostream& out) {
     const models::Model model = load(options);
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     print_summary(model, out);
-    const Preprocess& p = model.preprocess;
+    const models::Preprocess& p = model.preprocess;
     char line[160];
     std::snprintf(line, sizeof line, "  input %s, scale %.6g, mean (%.6g, %.6g, %.6g), std (%.6g, %.6g, %.6g)\n",
                   p.bgr ? "BGR" : "RGB", p.scale, p.mean[0], p.mean[1], p.mean[2], p.std[0], p.std[1], p.std[2]);
@@ -89,7 +89,7 @@ void run_list_layers(const PredictOptions& options, std::ostream& out) {
     print_summary(model, out);
     int64_t height = 224, width = 224;
     if (!options.images.empty()) {
-        const Tensor input = preprocess_image(io::read_image(options.images.front()), model.preprocess, options.dtype);
+        const Tensor input = models::preprocess_image(io::read_image(options.images.front()), model.preprocess, options.dtype);
         height = input.dim(2);
         width = input.dim(3);
     } else if (model.preprocess.crop > 0) {

@@ -28,6 +28,22 @@ template <>
 void gemm<double>(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k,
                   double alpha, const double* a, int64_t lda, const double* b, int64_t ldb,
                   double beta, double* c, int64_t ldc) {
+    // NOTE: a product with one column (or row) is a matrix-vector product. As a GEMM,
+    // OpenBLAS would first pack the whole matrix (dgemm_oncopy): a single image's late
+    // convolutions (one output position) spent 4 times longer packing their weights than
+    // multiplying them.
+    if (n == 1) {
+        cblas_dgemv(CblasRowMajor, transpose_a ? CblasTrans : CblasNoTrans, static_cast<int>(transpose_a ? k : m),
+                    static_cast<int>(transpose_a ? m : k), alpha, a, static_cast<int>(lda), b,
+                    static_cast<int>(transpose_b ? 1 : ldb), beta, c, static_cast<int>(ldc));
+        return;
+    }
+    if (m == 1) {
+        cblas_dgemv(CblasRowMajor, transpose_b ? CblasNoTrans : CblasTrans, static_cast<int>(transpose_b ? n : k),
+                    static_cast<int>(transpose_b ? k : n), alpha, b, static_cast<int>(ldb), a,
+                    static_cast<int>(transpose_a ? lda : 1), beta, c, 1);
+        return;
+    }
     cblas_dgemm(CblasRowMajor, transpose_a ? CblasTrans : CblasNoTrans,
                 transpose_b ? CblasTrans : CblasNoTrans, static_cast<int>(m), static_cast<int>(n),
                 static_cast<int>(k), alpha, a, static_cast<int>(lda), b, static_cast<int>(ldb), beta,

@@ -133,7 +133,9 @@ template <typename T>
 void conv2d_forward(T* y, const T* x, const T* weight, const T* bias, const Conv2dGeometry& g) {
 #ifdef IGCAM_WITH_ONEDNN
     if constexpr (std::is_same_v<T, float>) {
-        if (f32_uses_onednn()) return onednn::conv2d_forward(y, x, weight, bias, g);
+        if (f32_uses_onednn())
+            return onednn::conv2d_forward(y, Layout::plain(), F32Activation{x, Layout::plain()}, F32Weights{weight, nullptr, {}},
+                                          bias, ConvEpilogue{}, g);
     }
 #endif
     const int64_t p = spatial_out(g), k = patch_size(g);
@@ -253,17 +255,19 @@ void conv2d_backward_bias(T* grad_bias, const T* grad_y, const Conv2dGeometry& g
     });
 }
 
-std::shared_ptr<Storage> conv2d_fused_forward_f32(F32Operand x, F32Operand weight, const float* bias,
-                                                  const ConvEpilogue& epilogue, const Conv2dGeometry& g) {
+void conv2d_forward_f32(float* y, const Layout& y_layout, const F32Activation& x, const F32Weights& weight,
+                        const float* bias, const ConvEpilogue& epilogue, const Conv2dGeometry& g) {
 #ifdef IGCAM_WITH_ONEDNN
-    if (f32_uses_onednn()) return onednn::conv2d_fused_forward(x, weight, bias, epilogue, g);
+    if (f32_uses_onednn()) return onednn::conv2d_forward(y, y_layout, x, weight, bias, epilogue, g);
 #endif
+    (void)y;
+    (void)y_layout;
     (void)x;
     (void)weight;
     (void)bias;
     (void)epilogue;
     (void)g;
-    detail::throw_error<Error>("conv2d_fused_forward_f32: float32 convolutions do not run through oneDNN here (",
+    detail::throw_error<Error>("conv2d_forward_f32: float32 convolutions do not run through oneDNN here (",
                                f32_path_name(), ")");
 }
 

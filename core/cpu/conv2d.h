@@ -1,14 +1,12 @@
 // CPU convolution (cross-correlation) as im2col + GEMM; 1x1 stride-1 unpadded convolutions
 // go straight to GEMM. Float32 goes to oneDNN instead when core/cpu/f32_path.h says so
-// (core/cpu/conv2d_onednn.h); float64 (audits, gradchecks) is always im2col + BLAS.
+// (core/cpu/conv2d_onednn.h, whose one forward also serves conv2d_forward_f32 below);
+// float64 (audits, gradchecks) is always im2col + BLAS.
 // Tensors are contiguous NCHW; sizes come from Conv2dGeometry g.
 #pragma once
 
-#include <memory>
-
 #include "core/cpu/f32_path.h"
 #include "core/op_params.h"
-#include "core/storage.h"
 
 namespace igcam::cpu {
 
@@ -34,20 +32,19 @@ void conv2d_backward_bias(T* grad_bias, const T* grad_y, const Conv2dGeometry& g
 
 // Applied to every output of a fused convolution before it is stored:
 // y = relu?(y * scale[o] + shift[o] + residual); scale and shift (out_channels) are both
-// null or both set; residual (batch, out_channels, out_h, out_w) may be undefined.
+// null or both set; residual (batch, out_channels, out_h, out_w) may be absent.
 struct ConvEpilogue {
     const float* scale = nullptr;
     const float* shift = nullptr;
-    F32Operand residual;
+    F32Activation residual;
     bool relu = false;
 };
 
-// y = epilogue(conv(x, weight) + bias), float32 through oneDNN as one primitive; requires
-// f32_uses_onednn() (ops::conv2d_fused_forward composes the separate ops otherwise).
-// x (batch, in_channels, in_h, in_w), weight (out_channels, in_channels, kernel_h,
-// kernel_w), bias (out_channels) or null. Returns y's storage (batch, out_channels, out_h,
-// out_w), whose values may stay in oneDNN's layout until they are first read.
-std::shared_ptr<Storage> conv2d_fused_forward_f32(F32Operand x, F32Operand weight, const float* bias,
-                                                  const ConvEpilogue& epilogue, const Conv2dGeometry& g);
+// y = epilogue(conv(x, weight) + bias), float32 through oneDNN as one primitive, y written in
+// y_layout; requires f32_uses_onednn() (ops::conv2d_fused_forward composes the separate ops
+// otherwise). x (batch, in_channels, in_h, in_w), weight (out_channels, in_channels, kernel_h,
+// kernel_w), bias (out_channels) or null, y (batch, out_channels, out_h, out_w).
+void conv2d_forward_f32(float* y, const Layout& y_layout, const F32Activation& x, const F32Weights& weight,
+                        const float* bias, const ConvEpilogue& epilogue, const Conv2dGeometry& g);
 
 }  // namespace igcam::cpu

@@ -1,11 +1,10 @@
-// oneDNN convolutions on igcam's plain NCHW / OIHW buffers. Activations are handed to the
-// primitive in oneDNN's channel-blocked layout (nChw16c with AVX-512, nChw8c with AVX2),
-// the weights in whatever layout it picks (format_tag::any); our buffers are reordered into
-// those layouts and the result back. The cache holds, per geometry and direction, the
-// primitive and those reorders.
-// The fused forward (no graph recorded) skips most of those reorders: its output stays
-// blocked on its storage until something else reads it, the next fused convolution takes
-// it as it is, and the weights' reordered copy stays on the weights' storage.
+// oneDNN convolutions. Activations are handed to the primitive in oneDNN's channel-blocked
+// layout (nChw16c with AVX-512, nChw8c with AVX2), the weights in whatever layout it picks
+// (format_tag::any). The cache holds, per geometry and direction, the primitive and the
+// reorders from and to igcam's plain NCHW / OIHW buffers.
+// The forward reads an activation that is already channel-blocked (core/layout.h) as it is,
+// writes its output in the layout the caller asks for (blocked for the next oneDNN op, or
+// plain), and keeps the weights' reordered copy in the layer's WeightCache.
 //
 // NOTE: the layouts were measured (2 cores, AVX-512, ResNet-50 at 224 x 224, medians):
 //                             forward, batch 1   IG-CAM, 50 steps in one batch
@@ -57,22 +56,21 @@ Dims dims_of(const Conv2dGeometry& g) {
 memory::desc plain(const memory::dims& d, Tag tag) { return memory::desc(d, memory::data_type::f32, tag); }
 memory::desc any(const memory::dims& d) { return plain(d, Tag::any); }
 
-// Buffers for one call (reordered operands, the scratchpad), from igcam's CPU allocator,
-// which keeps large blocks for reuse: oneDNN's own allocations would go back to the kernel
-// on every call and be faulted in anew on the next.
+// Buffers for one call (reordered operands, the scratchpad), from igcam's CPU allocator
+// (onednn.h's Buffer), and what else must stay alive until the call has run.
 class CallBuffers {
 public:
     memory make(const memory::desc& d) {
-        auto buffer = Storage::allocate(d.get_size(), Device::cpu());
-        memory m(d, engine(), buffer->data());
+        auto buffer = Buffer::make(d);
+        memory m = buffer->memory();
         held_.push_back(std::move(buffer));
         return m;
     }
     // Keeps `owner` (of memory that some argument points into) alive until the call ends.
-    void keep(std::shared_ptr<void> owner) { held_.push_back(std::move(owner)); }
+    void keep(std::shared_ptr<const void> owner) { held_.push_back(std::move(owner)); }
 
 private:
-    std::vector<std::shared_ptr<void>> held_;
+    std::vector<std::shared_ptr<const void>> held_;
 };
 
 // One argument of a primitive: the layout the primitive wants, our plain layout, and the
@@ -242,8 +240,8 @@ void add_scratchpad_and_bias(const Entry& e, const Conv2dGeometry& g, const floa
         args.emplace(DNNL_ARG_BIAS, memory(plain({g.out_channels}, Tag::x), engine(), const_cast<float*>(bias)));
 }
 
-// Runs the cached primitive on `first` and `second` (its first two operands, see Entry),
-// writing the third into `out`.
+// Runs a cached backward primitive on `first` and `second` (its first two operands, see
+// Entry), writing the third into `out`.
 void run(const Conv2dGeometry& g, Direction direction, const float* first, const float* second,
          const float* bias, float* out) {
     use_igcam_threads();
@@ -264,87 +262,83 @@ void run(const Conv2dGeometry& g, Direction direction, const float* first, const
     }
 }
 
-// ---- the fused forward, which keeps oneDNN's layouts on the storages ----
+// ---- the forward ----
 
-// The tag naming the weights' copy the fused forward keeps (Storage::Alternate::owner);
-// not const, like onednn.cpp's, so no linker folds it into another tag.
+// The WeightCache owner tag of PreparedWeights. Not const, so no linker folds it into
+// another tag.
 char weights_tag = 0;
 
-// Weights in a primitive's layout, output channel o multiplied by scale[o] (empty: not
-// scaled), derived alternate of the weights' storage.
+// Weights in a primitive's layout `values.desc`, output channel o multiplied by scale[o]
+// (empty: not scaled).
 struct PreparedWeights {
-    Blocked values;
+    std::shared_ptr<Buffer> values;
     std::vector<float> scale;
 };
 
-// x as the primitive wants it: the blocked values its storage holds, when they are laid out
-// that way; otherwise its plain values, reordered.
-memory activation_input(const F32Operand& x, const Operand& operand, CallBuffers& buffers) {
-    if (auto held = blocked_of(x, operand.wanted)) {
-        buffers.keep(held);
-        return held->memory();
-    }
-    return operand.input(x.plain(), buffers);
+// `a` as the primitive wants it (operand.wanted): as it is when its layout is that one;
+// otherwise reordered into a buffer of this call.
+memory activation_input(const F32Activation& a, const memory::dims& dims, const Operand& operand,
+                        CallBuffers& buffers) {
+    const memory::desc held = desc_of(dims, a.layout);
+    if (held == operand.wanted) return memory(held, engine(), const_cast<float*>(a.data));  // read only
+    if (held == operand.user) return operand.input(a.data, buffers);  // plain: the cached reorder
+    memory theirs = buffers.make(operand.wanted), mine(held, engine(), const_cast<float*>(a.data));
+    dnnl::reorder(mine, theirs).execute(stream(), mine, theirs);
+    return theirs;
 }
 
 // The weights as the primitive wants them, scaled by `scale` (out_channels, or null): the
-// copy kept on their storage when it matches, else a new one, kept there for the next call.
-memory weights_input(const F32Operand& weight, const Operand& operand, const float* scale, int64_t out_channels,
+// copy in the weights' cache when it matches, else a new one, kept there for the next call.
+memory weights_input(const F32Weights& weight, const Operand& operand, const float* scale, int64_t out_channels,
                      CallBuffers& buffers) {
-    if (!operand.reorder) return memory(operand.user, engine(), const_cast<float*>(weight.plain()));
-    if (weight.offset_bytes != 0) return operand.input(weight.plain(), buffers, scale);  // a view: not kept
+    if (!operand.reorder) return memory(operand.user, engine(), const_cast<float*>(weight.values));
+    if (weight.cache == nullptr) return operand.input(weight.values, buffers, scale);
     std::vector<float> scales;
     if (scale != nullptr) scales.assign(scale, scale + out_channels);
-    auto held = std::static_pointer_cast<PreparedWeights>(weight.storage->alternate(&weights_tag));
-    if (!held || !(held->values.desc == operand.wanted) || held->scale != scales) {
-        const float* values = weight.plain();  // drops the old copy: set_derived follows it
-        held = std::make_shared<PreparedWeights>(PreparedWeights{*Blocked::make(operand.wanted), std::move(scales)});
-        operand.reorder_into(values, held->values.memory(), scale);
-        weight.storage->set_derived(held, &weights_tag);
+    std::shared_ptr<const PreparedWeights> held = weight.cache->find<PreparedWeights>(
+        &weights_tag, weight.source,
+        [&](const PreparedWeights& p) { return p.values->desc == operand.wanted && p.scale == scales; });
+    if (!held) {
+        auto made = std::make_shared<PreparedWeights>(PreparedWeights{Buffer::make(operand.wanted), std::move(scales)});
+        operand.reorder_into(weight.values, made->values->memory(), scale);
+        weight.cache->insert(&weights_tag, weight.source, made);
+        held = made;
     }
     buffers.keep(held);
-    return held->values.memory();
+    // Read only: oneDNN's API is not const.
+    return dnnl::memory(held->values->desc, engine(), const_cast<void*>(held->values->storage->data()));
 }
 
 }  // namespace
 
-void conv2d_forward(float* y, const float* x, const float* weight, const float* bias, const Conv2dGeometry& g) {
-    run(g, Direction::Forward, x, weight, bias, y);
-}
-
-std::shared_ptr<Storage> conv2d_fused_forward(F32Operand x, F32Operand weight, const float* bias,
-                                              const ConvEpilogue& epilogue, const Conv2dGeometry& g) {
+void conv2d_forward(float* y, const Layout& y_layout, const F32Activation& x, const F32Weights& weight,
+                    const float* bias, const ConvEpilogue& epilogue, const Conv2dGeometry& g) {
     use_igcam_threads();
     try {
-        const PostOps post{epilogue.scale != nullptr, epilogue.residual.defined(), epilogue.relu};
+        const PostOps post{epilogue.scale != nullptr, epilogue.residual.data != nullptr, epilogue.relu};
         const std::shared_ptr<const Entry> e = cached(g, Direction::Forward, bias != nullptr, post);
+        const Dims d = dims_of(g);
         const Operand& out = *e->operands[2];
         CallBuffers buffers;
         std::unordered_map<int, memory> args;
-        args.emplace(DNNL_ARG_SRC, activation_input(x, *e->operands[0], buffers));
+        args.emplace(DNNL_ARG_SRC, activation_input(x, d.x, *e->operands[0], buffers));
         args.emplace(DNNL_ARG_WEIGHTS, weights_input(weight, *e->operands[1], epilogue.scale, g.out_channels, buffers));
 
-        // The output in the primitive's layout; it starts as the residual when there is one
-        // (the sum post-op adds to it).
-        const std::size_t plain_bytes = out.user.get_size();
-        std::shared_ptr<Blocked> blocked;
-        std::shared_ptr<Storage> result;
-        memory dst;
-        if (out.reorder) {
-            blocked = Blocked::make(out.wanted);
-            dst = blocked->memory();
-        } else {
-            result = Storage::allocate(plain_bytes, Device::cpu());
-            dst = memory(out.user, engine(), result->data());
-        }
-        if (epilogue.residual.defined()) {
-            if (auto held = blocked_of(epilogue.residual, dst.get_desc()))
-                std::memcpy(dst.get_data_handle(), held->buffer->data(), dst.get_desc().get_size());
-            else if (out.reorder) {
-                memory mine(out.user, engine(), const_cast<float*>(epilogue.residual.plain()));
-                dnnl::reorder(mine, dst).execute(stream(), mine, dst);
-            } else
-                std::memcpy(dst.get_data_handle(), epilogue.residual.plain(), plain_bytes);
+        // The primitive writes straight into y when y is laid out as it wants; otherwise into
+        // a buffer reordered into y afterwards. With a residual the output starts as the
+        // residual (the sum post-op adds to it).
+        const memory::desc y_desc = desc_of(d.y, y_layout);
+        memory mine(y_desc, engine(), y);
+        const bool direct = y_desc == out.wanted;
+        memory dst = direct ? mine : buffers.make(out.wanted);
+        if (epilogue.residual.data != nullptr) {
+            const memory::desc r_desc = desc_of(d.y, epilogue.residual.layout);
+            if (r_desc == out.wanted) {
+                std::memcpy(dst.get_data_handle(), epilogue.residual.data, out.wanted.get_size());
+            } else {
+                memory residual(r_desc, engine(), const_cast<float*>(epilogue.residual.data));
+                dnnl::reorder(residual, dst).execute(stream(), residual, dst);
+            }
         }
         args.emplace(DNNL_ARG_DST, dst);
 
@@ -358,12 +352,11 @@ std::shared_ptr<Storage> conv2d_fused_forward(F32Operand x, F32Operand weight, c
         }
         add_scratchpad_and_bias(*e, g, bias, buffers, args);
         e->primitive.execute(stream(), args);
+        if (!direct) {
+            if (y_desc == out.user) out.finish(dst, y);
+            else dnnl::reorder(dst, mine).execute(stream(), dst, mine);
+        }
         stream().wait();
-        if (!blocked) return result;
-
-        // The plain values are made only when something other than a oneDNN op reads them
-        // (the classifier, a saved activation).
-        return pending_storage(blocked, out.user);
     } catch (const dnnl::error& error) {
         fail(g, error);
     }

@@ -39,6 +39,14 @@ const Choice& choice() {
 
 bool f32_uses_onednn() { return choice().onednn; }
 
+Layout f32_activation_layout(int64_t channels) {
+#ifdef IGCAM_WITH_ONEDNN
+    if (choice().onednn) return onednn::activation_layout(channels);
+#endif
+    (void)channels;
+    return Layout::plain();
+}
+
 std::string f32_path_name() {
 #ifdef IGCAM_WITH_ONEDNN
     if (choice().onednn) return onednn::version();

@@ -7,7 +7,8 @@
 #include <cstddef>
 #include <string>
 
-#include "core/storage.h"
+#include "core/layout.h"
+#include "core/weight_cache.h"
 
 namespace igcam::cpu {
 
@@ -18,18 +19,24 @@ bool f32_uses_onednn();
 // For reports: "oneDNN 2.6.3", or "im2col + OpenBLAS (IGCAM_CPU_CONV=blas)" and the like.
 std::string f32_path_name();
 
-// A float32 operand of the oneDNN path given by its storage rather than a pointer, so that
-// values a previous oneDNN op left in oneDNN's layout (Storage::Alternate) are read as they
-// are, and the weights' reordered copy is kept.
-struct F32Operand {
-    Storage* storage = nullptr;  // null: no such operand
-    std::size_t offset_bytes = 0;
-
-    bool defined() const { return storage != nullptr; }
-    // The plain values (made from a pending alternate first).
-    const float* plain() const {
-        return reinterpret_cast<const float*>(static_cast<const char*>(storage->data()) + offset_bytes);
-    }
+// A float32 (N, C, H, W) activation as a oneDNN op reads it: the values and their layout
+// (core/layout.h), so values a previous oneDNN op left channel-blocked are read as they are.
+struct F32Activation {
+    const float* data = nullptr;  // null: no such operand
+    Layout layout;
 };
+
+// A layer's float32 weights (out_channels, in_channels, kh, kw), plain, with the cache their
+// reordered copy is kept in between calls (core/weight_cache.h; null: made for one call).
+struct F32Weights {
+    const float* values = nullptr;
+    WeightCache* cache = nullptr;
+    WeightCache::Source source;  // what the weights are now (with a cache)
+};
+
+// The layout oneDNN's kernels want for a float32 activation with `channels` channels:
+// channel-blocked by the CPU's block (16 with AVX-512, 8 with AVX2) when channels is a
+// multiple of it, else plain; always plain without oneDNN.
+Layout f32_activation_layout(int64_t channels);
 
 }  // namespace igcam::cpu

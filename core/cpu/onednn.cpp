@@ -49,51 +49,32 @@ int64_t channel_block() {
     return block;
 }
 
-dnnl::memory::desc activation_desc(const dnnl::memory::dims& d) {
-    using Tag = dnnl::memory::format_tag;
-    const int64_t block = channel_block();
-    const Tag tag = block == 0 || d[1] % block != 0 ? Tag::nchw : block == 16 ? Tag::nChw16c : Tag::nChw8c;
-    return dnnl::memory::desc(d, dnnl::memory::data_type::f32, tag);
-}
+dnnl::memory::desc activation_desc(const dnnl::memory::dims& d) { return desc_of(d, activation_layout(d[1])); }
 
 int64_t used_padding_right(int64_t in, int64_t out, int64_t kernel, int64_t stride, int64_t left) {
     return std::max<int64_t>(0, (out - 1) * stride + kernel - in - left);
 }
 
-namespace {
-// Storage::Alternate::owner of a Blocked. Not const: distinct tags must never be merged
-// into one address by a linker that folds identical constants.
-char blocked_tag = 0;
+Layout activation_layout(int64_t channels) {
+    const int64_t block = channel_block();
+    return block == 0 || channels % block != 0 ? Layout::plain() : Layout::channel_blocked(block);
 }
 
-std::shared_ptr<Blocked> Blocked::make(const dnnl::memory::desc& desc) {
-    return std::make_shared<Blocked>(Blocked{desc, Storage::allocate(desc.get_size(), Device::cpu())});
+dnnl::memory::desc desc_of(const dnnl::memory::dims& d, const Layout& layout) {
+    using Tag = dnnl::memory::format_tag;
+    Tag tag = Tag::nchw;
+    if (layout.channel_block() == 16) tag = Tag::nChw16c;
+    else if (layout.channel_block() == 8) tag = Tag::nChw8c;
+    else if (layout.channel_block() == 4) tag = Tag::nChw4c;
+    else IGCAM_CHECK(layout.is_plain(), ValueError, "oneDNN has no ", layout.to_string(), " layout");
+    return dnnl::memory::desc(d, dnnl::memory::data_type::f32, tag);
 }
 
-dnnl::memory Blocked::memory() const { return dnnl::memory(desc, engine(), buffer->data()); }
-
-std::shared_ptr<Blocked> blocked_of(const F32Operand& x, const dnnl::memory::desc& wanted) {
-    if (x.offset_bytes != 0) return nullptr;
-    auto held = std::static_pointer_cast<Blocked>(x.storage->alternate(&blocked_tag));
-    return held && held->desc == wanted ? held : nullptr;
+std::shared_ptr<Buffer> Buffer::make(const dnnl::memory::desc& desc) {
+    return std::make_shared<Buffer>(Buffer{desc, Storage::allocate(desc.get_size(), Device::cpu())});
 }
 
-std::shared_ptr<Storage> pending_storage(std::shared_ptr<Blocked> blocked, const dnnl::memory::desc& plain) {
-    Storage::Alternate pending;
-    pending.values = blocked;
-    pending.owner = &blocked_tag;
-    pending.write_plain = [blocked, plain](void* values) {
-        use_igcam_threads();
-        try {
-            dnnl::memory theirs = blocked->memory(), mine(plain, engine(), values);
-            dnnl::reorder(theirs, mine).execute(stream(), theirs, mine);
-            stream().wait();
-        } catch (const dnnl::error& error) {
-            detail::throw_error<Error>("oneDNN reorder to the plain layout failed: ", error.what());
-        }
-    };
-    return Storage::deferred(plain.get_size(), std::move(pending));
-}
+dnnl::memory Buffer::memory() const { return dnnl::memory(desc, engine(), storage->mutable_data()); }
 
 void sgemm(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
            int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {

@@ -1,5 +1,5 @@
 // What every oneDNN call shares (built only with IGCAM_WITH_ONEDNN): the CPU engine, a
-// stream per thread, igcam's thread count; and oneDNN's float32 GEMM.
+// stream per thread, igcam's thread count, the activation layouts; and oneDNN's float32 GEMM.
 #pragma once
 
 #include <cstdint>
@@ -9,6 +9,7 @@
 #include <oneapi/dnnl/dnnl.hpp>
 
 #include "core/cpu/f32_path.h"
+#include "core/layout.h"
 #include "core/storage.h"
 
 namespace igcam::cpu::onednn {
@@ -37,23 +38,21 @@ dnnl::memory::desc activation_desc(const dnnl::memory::dims& d);
 // more than the caller's, since floor division drops the rest; 0 when it drops input.
 int64_t used_padding_right(int64_t in, int64_t out, int64_t kernel, int64_t stride, int64_t left);
 
-// An activation in an op's layout `desc`, held as the pending alternate of the output's
-// storage (Storage::Alternate) until something other than a oneDNN op reads it.
-struct Blocked {
-    dnnl::memory::desc desc;
-    std::shared_ptr<Storage> buffer;
+// activation_desc's layout as igcam names it (core/layout.h) for `channels` channels.
+Layout activation_layout(int64_t channels);
+// The memory descriptor of float32 values d = (N, C, H, W) laid out as `layout`.
+dnnl::memory::desc desc_of(const dnnl::memory::dims& d, const Layout& layout);
 
-    static std::shared_ptr<Blocked> make(const dnnl::memory::desc& desc);  // a fresh buffer
+// A buffer of igcam's CPU allocator holding values laid out as `desc` (the operands a
+// primitive wants, its scratchpad). oneDNN's own allocations would go back to the kernel
+// on every call and be faulted in anew on the next; our allocator keeps large blocks.
+struct Buffer {
+    dnnl::memory::desc desc;
+    std::shared_ptr<Storage> storage;
+
+    static std::shared_ptr<Buffer> make(const dnnl::memory::desc& desc);
     dnnl::memory memory() const;
 };
-
-// The blocked values x's storage holds when they are exactly x laid out as `wanted`; null
-// otherwise (none, another layout, or x is a view of part of the storage).
-std::shared_ptr<Blocked> blocked_of(const F32Operand& x, const dnnl::memory::desc& wanted);
-
-// A storage whose values are `blocked`; its plain values (`plain`: the same dims, row-major)
-// are made by a reorder on first read.
-std::shared_ptr<Storage> pending_storage(std::shared_ptr<Blocked> blocked, const dnnl::memory::desc& plain);
 
 // Row-major C (m, n) = alpha * op(A) (m, k) * op(B) (k, n) + beta * C, as cpu::gemm.
 void sgemm(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a,

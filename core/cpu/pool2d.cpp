@@ -175,16 +175,18 @@ IGCAM_INSTANTIATE_POOL2D(float)
 IGCAM_INSTANTIATE_POOL2D(double)
 #undef IGCAM_INSTANTIATE_POOL2D
 
-std::shared_ptr<Storage> max_pool2d_forward_kept_layout(const F32Operand& x, int64_t batch, int64_t channels,
-                                                        const Pool2dGeometry& g) {
+void max_pool2d_forward_blocked(float* y, const float* x, const Layout& layout, int64_t batch, int64_t channels,
+                                const Pool2dGeometry& g) {
 #ifdef IGCAM_WITH_ONEDNN
-    if (f32_uses_onednn()) return onednn::max_pool2d_forward(x, batch, channels, g);
+    if (f32_uses_onednn()) return onednn::max_pool2d_forward(y, x, layout, batch, channels, g);
 #endif
+    (void)y;
     (void)x;
     (void)batch;
     (void)channels;
     (void)g;
-    return nullptr;
+    detail::throw_error<Error>("max_pool2d_forward_blocked: no oneDNN here for the ", layout.to_string(), " layout (",
+                               f32_path_name(), ")");
 }
 
 }  // namespace igcam::cpu

@@ -3,23 +3,20 @@
 #pragma once
 
 #include <cstdint>
-#include <memory>
 
 #include "core/cpu/f32_path.h"
 #include "core/op_params.h"
-#include "core/storage.h"
 
 namespace igcam::cpu {
 
 // Max over each window, padding ignored (acts as -inf).
 template <typename T>
 void max_pool2d_forward(T* y, const T* x, const Pool2dGeometry& g);
-// max_pool2d_forward for float32 values that a oneDNN op left in its own layout (x is
-// (batch, channels, in_h, in_w) by storage, core/cpu/f32_path.h), done by oneDNN in that
-// layout: returns y's storage, its plain values made on first read; null when x's storage
-// holds no such values, or the build has no oneDNN (then the kernel above runs).
-std::shared_ptr<Storage> max_pool2d_forward_kept_layout(const F32Operand& x, int64_t batch, int64_t channels,
-                                                        const Pool2dGeometry& g);
+// max_pool2d_forward for float32 values x (batch, channels, in_h, in_w) that a oneDNN op
+// left channel-blocked (core/layout.h), done by oneDNN in that layout: y (batch, channels,
+// out_h, out_w) is written in the same layout. Requires f32_uses_onednn().
+void max_pool2d_forward_blocked(float* y, const float* x, const Layout& layout, int64_t batch, int64_t channels,
+                                const Pool2dGeometry& g);
 
 // Routes each grad_y element to the FIRST maximum of its window in row-major window order
 // (strict '>' while scanning), recomputed from x; overlapping windows add up.

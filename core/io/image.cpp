@@ -11,6 +11,7 @@
 #include <png.h>
 
 #include "core/error.h"
+#include "core/io/staged_file.h"
 
 // libpng and libjpeg report errors by longjmp. Each call into them therefore happens in a
 // small "step" function that arms setjmp, holds only plain data, and returns false on
@@ -197,14 +198,20 @@ public:
     PngReader(const PngReader&) = delete;
     PngReader& operator=(const PngReader&) = delete;
 
-    Image decode() {
+    // Reads and checks the header (IHDR and what comes before the pixels).
+    ImageSize header() {
         if (!png_header_step(png_, info_)) fail();
-        PngLayout layout;
-        layout.width = png_get_image_width(png_, info_);
-        layout.height = png_get_image_height(png_, info_);
-        layout.color_type = png_get_color_type(png_, info_);
-        layout.bit_depth = png_get_bit_depth(png_, info_);
-        check_dimensions(path_, layout.width, layout.height);
+        layout_.width = png_get_image_width(png_, info_);
+        layout_.height = png_get_image_height(png_, info_);
+        layout_.color_type = png_get_color_type(png_, info_);
+        layout_.bit_depth = png_get_bit_depth(png_, info_);
+        check_dimensions(path_, layout_.width, layout_.height);
+        return ImageSize{static_cast<int64_t>(layout_.height), static_cast<int64_t>(layout_.width)};
+    }
+
+    Image decode() {
+        header();
+        PngLayout& layout = layout_;
         if (layout.color_type == PNG_COLOR_TYPE_PALETTE)
             png_get_PLTE(png_, info_, &layout.palette, &layout.palette_size);
         if (!png_transform_step(png_, info_, &layout.passes)) fail();
@@ -225,6 +232,7 @@ private:
 
     std::string path_;
     PngReadState state_;
+    PngLayout layout_;
     png_structp png_ = nullptr;
     png_infop info_ = nullptr;
 };
@@ -292,7 +300,8 @@ public:
     JpegReader(const JpegReader&) = delete;
     JpegReader& operator=(const JpegReader&) = delete;
 
-    Image decode() {
+    // Reads and checks the header (up to the first scan).
+    ImageSize header() {
         IGCAM_CHECK(std::fseek(file_, 0, SEEK_SET) == 0, IoError, path_, ": cannot read");
         if (!jpeg_header_step(jpeg_, file_)) fail();
         const J_COLOR_SPACE space = jpeg_.cinfo.jpeg_color_space;
@@ -302,6 +311,11 @@ public:
                     path_, ": JPEG colour space ", static_cast<int>(space), " with ",
                     jpeg_.cinfo.num_components, " components is not supported");
         check_dimensions(path_, jpeg_.cinfo.image_width, jpeg_.cinfo.image_height);
+        return ImageSize{static_cast<int64_t>(jpeg_.cinfo.image_height), static_cast<int64_t>(jpeg_.cinfo.image_width)};
+    }
+
+    Image decode() {
+        header();
         // Greyscale is replicated and YCbCr converted by libjpeg, as PIL does (its defaults
         // are kept: ISLOW DCT, fancy upsampling, full scale).
         jpeg_.cinfo.out_color_space = JCS_RGB;
@@ -397,42 +411,60 @@ void check_image(const Image& image, const std::string& what) {
                 " RGB image needs ", expected, " bytes of pixels but holds ", image.rgb.size());
 }
 
-Image read_image(const std::string& path) {
+namespace {
+
+// Opens `path`, tells PNG from JPEG by the first bytes and calls use(reader) with the
+// matching reader.
+template <typename Use>
+auto with_reader(const std::string& path, Use&& use) {
     const File file(std::fopen(path.c_str(), "rb"));
     IGCAM_CHECK(file != nullptr, IoError, path, ": cannot open for reading");
     switch (sniff(file.get(), path)) {
-        case Container::Png:
-            return PngReader(file.get(), path).decode();
-        case Container::Jpeg:
-            return JpegReader(file.get(), path).decode();
+        case Container::Png: {
+            PngReader reader(file.get(), path);
+            return use(reader);
+        }
+        case Container::Jpeg: {
+            JpegReader reader(file.get(), path);
+            return use(reader);
+        }
         case Container::Unknown:
             break;
     }
     detail::throw_error<FormatError>(path, ": not a PNG or JPEG image");
 }
 
-void write_png(const std::string& path, const Image& image) {
+}  // namespace
+
+Image read_image(const std::string& path) {
+    return with_reader(path, [](auto& reader) { return reader.decode(); });
+}
+
+ImageSize read_image_size(const std::string& path) {
+    return with_reader(path, [](auto& reader) { return reader.header(); });
+}
+
+void write_png(const StagedFile& staged, const Image& image) {
+    const std::string& path = staged.path();
     check_image(image, "write_png: " + path);
     IGCAM_CHECK(image.width <= kMaxImageSide && image.height <= kMaxImageSide, ShapeError, "write_png: ",
                 path, ": image is ", image.width, "x", image.height, "; the limit is ", kMaxImageSide, " per side");
-    const std::string temporary = path + ".partial";
     std::string problem;
     {
         PngWriter writer(path);  // before the file exists: nothing to clean up if this throws
-        File file(std::fopen(temporary.c_str(), "wb"));
+        File file(std::fopen(staged.temporary().c_str(), "wb"));
         IGCAM_CHECK(file != nullptr, IoError, path, ": cannot open for writing");
         problem = writer.encode(file.get(), image);
         // fclose flushes: its failure (a full disk) is a failed write too.
         if (std::fclose(file.release()) != 0 && problem.empty()) problem = std::strerror(errno);
     }
-    if (!problem.empty()) {
-        std::remove(temporary.c_str());
-        detail::throw_error<IoError>(path, ": write failed (", problem, ")");
-    }
-    if (std::rename(temporary.c_str(), path.c_str()) != 0) {
-        std::remove(temporary.c_str());
-        detail::throw_error<IoError>(path, ": cannot move the finished file into place");
-    }
+    IGCAM_CHECK(problem.empty(), IoError, path, ": write failed (", problem, ")");
+}
+
+void write_png(const std::string& path, const Image& image) {
+    StagedFile staged(path);
+    write_png(staged, image);
+    staged.commit();
 }
 
 std::string image_library_versions() {

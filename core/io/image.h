@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "core/io/staged_file.h"
+
 namespace igcam::io {
 
 // An 8-bit RGB image, row-major HWC: pixel (y, x) channel c is rgb[(y * width + x) * 3 + c].
@@ -38,10 +40,21 @@ void check_image(const Image& image, const std::string& what);
 // not a PNG/JPEG, is damaged or truncated, or exceeds the limits above.
 Image read_image(const std::string& path);
 
-// Writes an RGB PNG; the file appears whole or not at all (written to PATH.partial, then
-// renamed). Throws ShapeError for an image whose size and pixel buffer disagree, IoError
+// The height and width of a PNG or JPEG file, from its header alone: the same checks as
+// read_image up to the pixels (container, header, size limits, JPEG colour space), so a
+// file that is not an image at all fails here, while damage to the pixel data is found
+// only when read_image decodes them. Throws as read_image does.
+struct ImageSize {
+    int64_t height = 0, width = 0;
+};
+ImageSize read_image_size(const std::string& path);
+
+// Writes an RGB PNG; the file appears whole or not at all (core/io/staged_file.h:
+// written to PATH.partial, then renamed). Throws ShapeError for an image whose size and pixel buffer disagree, IoError
 // when the file cannot be written.
 void write_png(const std::string& path, const Image& image);
+// The same into `file`'s temporary (a run's staged file: the caller commits).
+void write_png(const StagedFile& file, const Image& image);
 
 // "libpng 1.6.39, libjpeg-turbo 2.1.5 (API 62)": the decoders' versions, for reports.
 std::string image_library_versions();

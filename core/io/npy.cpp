@@ -6,6 +6,8 @@
 #include <vector>
 
 #include "core/error.h"
+#include "core/io/staged_file.h"
+#include "core/ops.h"
 
 namespace igcam::io {
 
@@ -75,36 +77,34 @@ std::vector<int64_t> parse_shape(const std::string& text, const std::string& pat
 
 }  // namespace
 
-void write_npy(const std::string& path, const Tensor& t) {
+void write_npy(const StagedFile& file, const Tensor& t) {
+    const std::string& path = file.path();
     IGCAM_CHECK(t.defined(), ValueError, "write_npy: ", path, ": tensor is undefined");
-    const Tensor host = t.to(Device::cpu());  // the host copy of a GPU tensor (views are contiguous)
+    // The plain host copy of a GPU or channel-blocked tensor (views are contiguous).
+    const Tensor host = ops::to_plain(t.to(Device::cpu()));
     const std::string header = header_text(host);
-    const std::string temporary = path + ".partial";
-    {
-        std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-        IGCAM_CHECK(out.good(), IoError, path, ": cannot open for writing");
-        const bool v2 = header.size() > 65535;
-        out.write(kMagic, kMagicSize);
-        const char version[2] = {static_cast<char>(v2 ? 2 : 1), 0};
-        out.write(version, 2);
-        const uint32_t length = static_cast<uint32_t>(header.size());
-        const unsigned char bytes[4] = {static_cast<unsigned char>(length & 0xff),
-                                        static_cast<unsigned char>((length >> 8) & 0xff),
-                                        static_cast<unsigned char>((length >> 16) & 0xff),
-                                        static_cast<unsigned char>((length >> 24) & 0xff)};
-        out.write(reinterpret_cast<const char*>(bytes), v2 ? 4 : 2);
-        out.write(header.data(), static_cast<std::streamsize>(header.size()));
-        out.write(static_cast<const char*>(host.raw_data()), static_cast<std::streamsize>(host.bytes()));
-        out.close();
-        if (!out.good()) {
-            std::remove(temporary.c_str());
-            detail::throw_error<IoError>(path, ": write failed");
-        }
-    }
-    if (std::rename(temporary.c_str(), path.c_str()) != 0) {
-        std::remove(temporary.c_str());
-        detail::throw_error<IoError>(path, ": cannot move the finished file into place");
-    }
+    std::ofstream out(file.temporary(), std::ios::binary | std::ios::trunc);
+    IGCAM_CHECK(out.good(), IoError, path, ": cannot open for writing");
+    const bool v2 = header.size() > 65535;
+    out.write(kMagic, kMagicSize);
+    const char version[2] = {static_cast<char>(v2 ? 2 : 1), 0};
+    out.write(version, 2);
+    const uint32_t length = static_cast<uint32_t>(header.size());
+    const unsigned char bytes[4] = {static_cast<unsigned char>(length & 0xff),
+                                    static_cast<unsigned char>((length >> 8) & 0xff),
+                                    static_cast<unsigned char>((length >> 16) & 0xff),
+                                    static_cast<unsigned char>((length >> 24) & 0xff)};
+    out.write(reinterpret_cast<const char*>(bytes), v2 ? 4 : 2);
+    out.write(header.data(), static_cast<std::streamsize>(header.size()));
+    out.write(static_cast<const char*>(host.raw_data()), static_cast<std::streamsize>(host.bytes()));
+    out.close();
+    IGCAM_CHECK(out.good(), IoError, path, ": write failed");
+}
+
+void write_npy(const std::string& path, const Tensor& t) {
+    StagedFile file(path);
+    write_npy(file, t);
+    file.commit();
 }
 
 Tensor read_npy(const std::string& path) {
@@ -149,7 +149,7 @@ Tensor read_npy(const std::string& path) {
     IGCAM_CHECK(file_size - data_offset == expected, FormatError, path, ": .npy data holds ",
                 file_size - data_offset, " bytes but shape ", shape.to_string(), " needs ", expected);
     Tensor t = Tensor::empty(shape, dtype);
-    in.read(static_cast<char*>(t.raw_data()), static_cast<std::streamsize>(expected));
+    in.read(static_cast<char*>(t.mutable_raw_data()), static_cast<std::streamsize>(expected));
     IGCAM_CHECK(in.good() || expected == 0, IoError, path, ": read failed");
     return t;
 }

@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "core/io/staged_file.h"
 #include "core/tensor.h"
 
 namespace igcam::io {
@@ -11,6 +12,8 @@ namespace igcam::io {
 // Writes t (f32 -> '<f4', f64 -> '<f8') to path. The file appears whole or not at all:
 // it is written beside the target and renamed into place. Throws IoError on failure.
 void write_npy(const std::string& path, const Tensor& t);
+// The same into `file`'s temporary (a run's staged file: the caller commits).
+void write_npy(const StagedFile& file, const Tensor& t);
 
 // Reads a '<f4' or '<f8' C-order array. Throws IoError when the file cannot be read and
 // FormatError (naming the file) when it is not a well-formed .npy of a supported dtype, or

@@ -14,7 +14,7 @@ models::Model random_model(const models::Architecture& arch, uint64_t seed, DTyp
     model.net = models::build_network(arch);
     model.dtype = dtype;
     model.default_layer = models::default_target_layer(arch);
-    model.preprocess = preprocess_preset("torchvision");
+    model.preprocess = models::preprocess_preset("torchvision");
     // Batch-norm modules are those with running statistics (bn1, downsample.1, features.1, ...).
     std::set<std::string> batch_norms;
     for (const auto& [key, p] : model.net->named_parameters())

@@ -161,14 +161,16 @@ TEST_CASE("igcam: explaining a ResNet-50 at layer4 computes nothing below layer4
     const models::Model model =
         test::random_model(models::standard_architecture("resnet50", models::Variant::Torchvision, 10), 5, DType::F32);
     const Tensor x = random_uniform(Shape{1, 3, 64, 64}, -1, 1, 9, DType::F32);
-    const cam::LayerCapture c = cam::capture_layer(model, x, "layer4", std::vector<int64_t>{2});
+    ag::GradientTrace trace;
+    const cam::LayerCapture c =
+        cam::capture_layer(model, x, "layer4", [](const Tensor&) { return std::vector<int64_t>{2}; }, &trace);
     // The backward pass visits the head only: the score, fc, flatten, avgpool and the tapped
     // layer4 output, which is the only leaf. No conv, batch norm or ReLU below layer4 appears,
     // and since parameters never require grad, no parameter gradient exists anywhere.
     std::vector<std::string> ops;
-    for (const ag::TraceEntry& e : c.trace.entries) ops.push_back(e.op);
+    for (const ag::TraceEntry& e : trace.entries) ops.push_back(e.op);
     CHECK(ops == std::vector<std::string>{"sum", "select_column", "linear", "reshape", "adaptive_avg_pool2d", "leaf"});
-    CHECK(c.trace.entries.back().name == "layer4");
-    CHECK(c.trace.entries.back().shape == Shape{1, 2048, 2, 2});
+    CHECK(trace.entries.back().name == "layer4");
+    CHECK(trace.entries.back().shape == Shape{1, 2048, 2, 2});
     CHECK(c.gradients.shape() == Shape{1, 2048, 2, 2});
 }

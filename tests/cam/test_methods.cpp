@@ -3,6 +3,8 @@
 #include <cmath>
 
 #include "cam/methods.h"
+#include "cam/pipeline.h"
+#include "cam/registry.h"
 #include "cam/postprocess.h"
 #include "cam/target.h"
 #include "core/error.h"
@@ -94,11 +96,25 @@ TEST_CASE("cam: target selection by top-1, index and name") {
                          ValueError);
 }
 
-TEST_CASE("cam: method names") {
-    CHECK(cam::parse_method("gradcam++") == cam::Method::GradCamPlusPlus);
-    CHECK(cam::method_name(cam::Method::IgCam) == "igcam");
-    CHECK(cam::all_methods().size() == 9);
-    CHECK_THROWS_WITH_AS(cam::parse_method("gradcam+"),
+TEST_CASE("cam: the method registry") {
+    CHECK(cam::find_method("gradcam++").name == "gradcam++");
+    CHECK(cam::method_registry().size() == 9);
+    // What each method needs decides the pipeline's plan.
+    CHECK(cam::find_method("gradcam").needs == cam::kGradients);
+    CHECK(cam::find_method("eigencam").needs == 0u);
+    CHECK(cam::find_method("scorecam").needs == cam::kReruns);
+    CHECK(cam::find_method("igcam").needs == cam::kPath);
+    const std::vector<const cam::MethodSpec*> listed = cam::parse_method_list("igcam,,gradcam,igcam");
+    REQUIRE(listed.size() == 2);
+    CHECK(listed[0]->name == "igcam");
+    CHECK(listed[1]->name == "gradcam");
+    CHECK(cam::parse_method_list("all").size() == 9);
+    CHECK_THROWS_WITH_AS(cam::parse_method_list(","), "--method lists no method", ValueError);
+    CHECK_FALSE(cam::Plan::of(cam::parse_method_list("scorecam,eigencam,ablationcam"), false).taped);
+    CHECK(cam::Plan::of(cam::parse_method_list("scorecam"), true).taped);
+    CHECK(cam::Plan::of(cam::parse_method_list("igcam"), false).path);
+    CHECK_FALSE(cam::Plan::of(cam::parse_method_list("igcam"), false).taped);
+    CHECK_THROWS_WITH_AS(cam::find_method("gradcam+"),
                          "unknown method 'gradcam+' (expected one of: gradcam, gradcam++, xgradcam, layercam, "
                          "hirescam, scorecam, ablationcam, eigencam, igcam, or all)",
                          ValueError);

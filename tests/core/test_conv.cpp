@@ -14,6 +14,7 @@
 #endif
 #include "core/ops.h"
 #include "core/random.h"
+#include "core/weight_cache.h"
 #include "tests/test_util.h"
 
 using namespace igcam;
@@ -248,12 +249,12 @@ TEST_CASE("conv2d_fused_forward: equals conv, batch norm, residual add and ReLU 
 
 TEST_CASE("conv2d_fused_forward: float32 results handed on in oneDNN's layout read the same as plain ones") {
     // A ResNet bottleneck's pattern: y1 = relu(bn(conv(x))), then y2 = relu(conv(y1) + y1),
-    // where y2 reads y1 (input and residual) as the first call left it, and so do two max
-    // poolings; the weights' reordered copy is reused, replaced when the batch norm changes
-    // and dropped when the weights are written.
+    // where y2 reads y1 (input and residual) in the layout the first call left it, and so do
+    // two max poolings; the weights' reordered copy lives in the caller's cache, is reused,
+    // added to when the batch norm changes and not used once the weights are written.
     const Conv2dParams same = params(1, 1, 1, 1, 1, 1), pointwise = params(1, 1, 0, 0, 0, 0);
     const Tensor x = random_uniform(Shape{2, 16, 7, 6}, -1, 1, 950);
-    const Tensor w1 = random_uniform(Shape{32, 16, 3, 3}, -1, 1, 951);
+    Tensor w1 = random_uniform(Shape{32, 16, 3, 3}, -1, 1, 951);
     const Tensor w2 = random_uniform(Shape{32, 32, 1, 1}, -1, 1, 952);
     const Tensor b2 = random_uniform(Shape{32}, -1, 1, 953);
     const ops::BatchNormConstants bn{random_uniform(Shape{32}, 0.5, 1.5, 954), random_uniform(Shape{32}, -0.5, 0.5, 955),
@@ -272,50 +273,55 @@ TEST_CASE("conv2d_fused_forward: float32 results handed on in oneDNN's layout re
         return test::relative_error(got, expected) <= 3.0 * std::sqrt(static_cast<double>(terms)) * 0x1p-24;
     };
     // Activations stay blocked where oneDNN blocks channels (AVX2 and up); scaled weights
-    // always need a reorder, so their copy is kept whenever oneDNN runs.
+    // always need a reorder, so their copy is cached whenever oneDNN runs.
     const bool keeps_weights = cpu::f32_uses_onednn();
     bool keeps_layouts = false;
 #ifdef IGCAM_TEST_ONEDNN
     keeps_layouts = keeps_weights && cpu::onednn::channel_block() > 0;
 #endif
+    WeightCache cache1, cache2;
     ops::ConvFusion first;
     first.bn = &bn;
     first.relu = true;
+    first.weights_cache = &cache1;
     const Tensor y1 = ops::conv2d_fused_forward(x, w1, Tensor(), first, same);
-    CHECK(y1.storage()->holds_alternate() == keeps_layouts);  // blocked, plain values not made yet
-    CHECK(w1.storage()->holds_alternate() == keeps_weights);  // the reordered, scaled weights
+    CHECK(y1.layout().is_plain() == !keeps_layouts);  // left blocked for the next oneDNN op
+    CHECK(cache1.holds_current(w1) == keeps_weights);  // the reordered, scaled weights
     ops::ConvFusion second;
     second.residual = y1;
     second.relu = true;
+    second.weights_cache = &cache2;
     const Tensor y2 = ops::conv2d_fused_forward(y1, w2, b2, second, pointwise);
-    CHECK(y1.storage()->holds_alternate() == keeps_layouts);  // read as it was, still not plain
+    CHECK(y2.layout() == y1.layout());
     // Max pooling in that layout too: ceil mode with padding, and floor mode dropping a row.
     const Pool2dParams ceil_pool = Pool2dParams::square(3, 2, 1, true), floor_pool = Pool2dParams::square(2, 2);
     const Tensor pooled_ceil = ops::max_pool2d_forward(y1, ceil_pool), pooled_floor = ops::max_pool2d_forward(y1, floor_pool);
-    CHECK(pooled_ceil.storage()->holds_alternate() == keeps_layouts);
-    CHECK(y1.storage()->holds_alternate() == keeps_layouts);
-    // A view of part of y1 goes the plain way.
+    CHECK(pooled_ceil.layout() == y1.layout());
+    // A batch slice of the blocked values is read as it is.
     const Tensor tail = ops::conv2d_fused_forward(y1.slice_batch(1, 2), w2, b2, ops::ConvFusion{}, pointwise);
-    CHECK_FALSE(y1.storage()->holds_alternate());
 
     // A maximum is exact: the same values as the plain kernel's, bit for bit.
-    CHECK(ops::max_abs_diff(pooled_ceil, ops::max_pool2d_forward(y1, ceil_pool)) == 0.0);
-    CHECK(ops::max_abs_diff(pooled_floor, ops::max_pool2d_forward(y1, floor_pool)) == 0.0);
+    const Tensor y1_plain = ops::to_plain(y1);
+    CHECK(ops::max_abs_diff(pooled_ceil, ops::max_pool2d_forward(y1_plain, ceil_pool)) == 0.0);
+    CHECK(ops::max_abs_diff(pooled_floor, ops::max_pool2d_forward(y1_plain, floor_pool)) == 0.0);
     const Tensor expected1 = one_by_one(x, w1, Tensor(), &bn, Tensor(), same);
     CHECK(agrees(y1, expected1, 16 * 9));
-    CHECK(agrees(y2, one_by_one(y1, w2, b2, nullptr, y1, pointwise), 32));
-    CHECK(agrees(tail, ops::conv2d_forward(y1.slice_batch(1, 2), w2, b2, pointwise), 32));
+    CHECK(agrees(y2, one_by_one(y1_plain, w2, b2, nullptr, y1_plain, pointwise), 32));
+    CHECK(agrees(tail, ops::conv2d_forward(y1_plain.slice_batch(1, 2), w2, b2, pointwise), 32));
 
-    // The same weights under another batch norm: the kept copy was scaled for the first.
+    // The same weights under another batch norm: a second entry, scaled for it.
     ops::ConvFusion other = first;
     other.bn = &bn_other;
     CHECK(agrees(ops::conv2d_fused_forward(x, w1, Tensor(), other, same),
                  one_by_one(x, w1, Tensor(), &bn_other, Tensor(), same), 16 * 9));
-    // Written weights: the kept copy must not be used any more.
+    CHECK(cache1.size() == (keeps_weights ? 2u : 0u));
     CHECK(agrees(ops::conv2d_fused_forward(x, w1, Tensor(), first, same), expected1, 16 * 9));
-    w1.data<float>()[0] += 1.0f;
-    CHECK_FALSE(w1.storage()->holds_alternate());
+    // Written weights: the kept copies are not used any more, and the next call uses the new values.
+    w1.mutable_data<float>()[0] += 1.0f;
+    CHECK_FALSE(cache1.holds_current(w1));
     const Tensor changed = ops::conv2d_fused_forward(x, w1, Tensor(), first, same);
     CHECK(agrees(changed, one_by_one(x, w1, Tensor(), &bn, Tensor(), same), 16 * 9));
     CHECK(ops::max_abs_diff(changed, expected1) > 1e-3);
+    CHECK(cache1.holds_current(w1) == keeps_weights);
+    CHECK(cache1.size() == (keeps_weights ? 1u : 0u));  // the old values' copies are gone
 }

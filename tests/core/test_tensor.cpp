@@ -3,9 +3,11 @@
 #include <memory>
 #include <vector>
 
+#include "core/ops.h"
 #include "core/random.h"
 #include "core/storage.h"
 #include "core/tensor.h"
+#include "core/weight_cache.h"
 #include "tests/test_util.h"
 
 using namespace igcam;
@@ -29,7 +31,7 @@ TEST_CASE("tensor: copies and views share storage; clone copies") {
     Tensor view = t.reshape(Shape{2, 3});
     Tensor rows = t.slice_batch(1, 3);
     Tensor deep = t.clone();
-    t.data<float>()[2] = 30;
+    t.mutable_data<float>()[2] = 30;
     CHECK(copy.at({1, 0}) == 30);
     CHECK(view.at({0, 2}) == 30);
     CHECK(rows.shape() == Shape{2, 2});
@@ -74,42 +76,82 @@ TEST_CASE("cpu allocator: a freed large block serves the next request of its siz
     cpu_free(nullptr);  // a no-op, like free()
 }
 
-TEST_CASE("storage: a pending alternate writes the plain values once, on first read") {
-    static const char owner = 0, other_owner = 0;
-    int writes = 0;
-    auto values = std::make_shared<std::vector<float>>(std::vector<float>{4, 3, 2, 1});
-    Storage::Alternate pending;
-    pending.values = values;
-    pending.owner = &owner;
-    pending.write_plain = [values, &writes](void* plain) {  // stands for a layout change: reversed
-        ++writes;
-        for (std::size_t i = 0; i < values->size(); ++i) static_cast<float*>(plain)[i] = (*values)[values->size() - 1 - i];
-    };
-    const std::size_t live = live_storage_bytes(Device::cpu());
-    const Tensor t = Tensor::from_storage(Storage::deferred(4 * sizeof(float), pending), Shape{2, 2}, DType::F32);
-    CHECK(live_storage_bytes(Device::cpu()) == live);  // no plain buffer yet
-    CHECK(t.storage()->holds_alternate());
-    CHECK(t.storage()->alternate(&owner) == values);
-    CHECK(t.storage()->alternate(&other_owner) == nullptr);
-    CHECK(writes == 0);
-    const Tensor view = t.slice_batch(1, 2);
-    CHECK(view.to_vector() == std::vector<double>{3, 4});  // reading a view makes the whole storage
-    CHECK(t.to_vector() == std::vector<double>{1, 2, 3, 4});
-    CHECK(writes == 1);
-    CHECK(live_storage_bytes(Device::cpu()) == live + 4 * sizeof(float));  // made now, counted now
-    CHECK_FALSE(t.storage()->holds_alternate());
-    CHECK(t.storage()->alternate(&owner) == nullptr);
-    CHECK_THROWS_AS(Tensor::from_storage(Storage::deferred(4 * sizeof(float), pending), Shape{3}, DType::F32), ShapeError);
+TEST_CASE("storage: only writes count a new version; every storage has its own id") {
+    Tensor t = Tensor::from_values(Shape{3}, {1, 2, 3});
+    const uint64_t version = t.storage()->version();
+    CHECK(t.data<float>()[1] == 2.0f);
+    (void)t.to_vector();
+    (void)t.raw_data();
+    CHECK(t.storage()->version() == version);  // reads leave it
+    t.mutable_data<float>()[1] = 5;
+    CHECK(t.storage()->version() == version + 1);
+    Tensor view = t.slice_batch(1, 2);
+    view.mutable_raw_data();
+    CHECK(t.storage()->version() == version + 2);  // a view writes the same storage
+    const Tensor other = Tensor::from_values(Shape{3}, {1, 2, 3});
+    CHECK(other.storage()->id() != t.storage()->id());
+    CHECK(t.clone().storage()->id() != t.storage()->id());
 }
 
-TEST_CASE("storage: a derived alternate is dropped by the next read of the plain values") {
-    static const char owner = 0;
-    const Tensor t = Tensor::from_values(Shape{3}, {1, 2, 3});
-    t.storage()->set_derived(std::make_shared<int>(7), &owner);
-    CHECK(*std::static_pointer_cast<int>(t.storage()->alternate(&owner)) == 7);
-    t.data<float>()[0] = 5;  // a write goes through data(): the derived copy is stale from here
-    CHECK_FALSE(t.storage()->holds_alternate());
-    CHECK(t.to_vector() == std::vector<double>{5, 2, 3});
+TEST_CASE("layout: channel-blocked values, their conversions and what may read them") {
+    // (2, 16, 2, 3) with value 1000 n + 10 c + position: blocks of 8 channels.
+    std::vector<double> values;
+    for (int n = 0; n < 2; ++n)
+        for (int c = 0; c < 16; ++c)
+            for (int p = 0; p < 6; ++p) values.push_back(1000 * n + 10 * c + p);
+    const Tensor plain = Tensor::from_values(Shape{2, 16, 2, 3}, values);
+    const Tensor blocked = ops::to_layout(plain, Layout::channel_blocked(8));
+    CHECK(blocked.layout().to_string() == "nChw8c");
+    CHECK(blocked.layout().channel_block() == 8);
+    CHECK(blocked.shape() == plain.shape());
+    // Element ((n * C/b + c/b) * H*W + p) * b + c % b: value (n=1, c=11, p=4) sits at
+    // ((1 * 2 + 1) * 6 + 4) * 8 + 3 = 179.
+    CHECK(static_cast<const float*>(blocked.raw_data())[179] == 1114.0f);
+    CHECK(static_cast<const float*>(blocked.raw_data())[1] == 10.0f);  // (0, 1, 0)
+    // Reading it: the plain values, through to_plain; the tensor itself is unchanged.
+    CHECK(ops::to_plain(blocked).to_vector() == values);
+    CHECK(blocked.to_vector() == values);
+    CHECK(blocked.at({1, 11, 1, 1}) == 1114.0);
+    CHECK(blocked.layout() == Layout::channel_blocked(8));
+    CHECK(ops::max_abs_diff(blocked, plain) == 0.0);  // ops read any layout
+    // A batch slice keeps the layout and is still those values.
+    const Tensor second = blocked.slice_batch(1, 2);
+    CHECK(second.layout() == blocked.layout());
+    CHECK(ops::to_plain(second).to_vector() == std::vector<double>(values.begin() + 96, values.end()));
+    // Typed access and row-major views need plain values.
+    CHECK_THROWS_WITH_AS((void)blocked.data<float>(),
+                         "data: the tensor of shape (2, 16, 2, 3) holds its values in the nChw8c layout; "
+                         "ops::to_plain gives the plain values",
+                         LayoutError);
+    CHECK_THROWS_AS((void)blocked.reshape(Shape{2, 96}), LayoutError);
+    CHECK_THROWS_AS(Tensor::empty(Shape{2, 12, 2, 3}, DType::F32, Device::cpu(), Layout::channel_blocked(8)),
+                    ShapeError);
+    CHECK_THROWS_AS(Tensor::empty(Shape{2, 16, 2, 3}, DType::F64, Device::cpu(), Layout::channel_blocked(8)),
+                    ValueError);
+    // clone keeps the layout; to_layout round-trips; plain stays plain.
+    CHECK(ops::clone(blocked).layout() == blocked.layout());
+    CHECK(ops::to_plain(ops::to_layout(blocked, Layout::channel_blocked(16))).to_vector() == values);
+    CHECK(ops::to_plain(plain).same_storage(plain));
+}
+
+TEST_CASE("weight cache: entries are keyed by what they were made from") {
+    static char owner = 0;
+    Tensor w = Tensor::from_values(Shape{2, 2}, {1, 2, 3, 4});
+    WeightCache cache;
+    auto matches = [](const int&) { return true; };
+    cache.insert(&owner, WeightCache::Source::of(w), std::make_shared<int>(7));
+    CHECK(cache.holds_current(w));
+    CHECK(*cache.find<int>(&owner, WeightCache::Source::of(w), matches) == 7);
+    CHECK(cache.find<int>(&owner, WeightCache::Source::of(w, {2.0f, 1.0f}), matches) == nullptr);  // another scale
+    (void)w.to_vector();  // a read changes nothing
+    CHECK(cache.holds_current(w));
+    w.mutable_data<float>()[0] = 9;  // a write does
+    CHECK_FALSE(cache.holds_current(w));
+    CHECK(cache.find<int>(&owner, WeightCache::Source::of(w), matches) == nullptr);
+    cache.insert(&owner, WeightCache::Source::of(w), std::make_shared<int>(8));
+    CHECK(cache.size() == 1);  // the entry of the old values is dropped
+    const Tensor replacement = Tensor::from_values(Shape{2, 2}, {1, 2, 3, 4});
+    CHECK_FALSE(cache.holds_current(replacement));  // another tensor in the weights' place
 }
 
 TEST_CASE("tensor: devices parse and CUDA tensors are refused until the backend exists") {

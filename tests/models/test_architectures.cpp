@@ -69,3 +69,17 @@ TEST_CASE("architectures: inference from shapes recovers every standard configur
     CHECK_THROWS_WITH_AS(models::standard_architecture("resnet49", Variant::Torchvision, 10),
                          "unknown architecture 'resnet49'", ValueError);
 }
+
+TEST_CASE("architectures: where a forward pass can resume after a module") {
+    const auto resnet = models::build_network(models::standard_architecture("resnet50", Variant::Torchvision, 10));
+    for (const std::string name : {"conv1", "bn1", "maxpool", "layer1", "layer3.2", "layer4", "avgpool", "fc"})
+        CHECK_MESSAGE(resnet->can_resume_from(name), name);
+    // Inside a residual block the shortcut needs the block's input: not resumable.
+    for (const std::string name : {"layer4.2.conv3", "layer1.0.bn1", "layer2.0.downsample.0", "nothing", ""})
+        CHECK_MESSAGE(!resnet->can_resume_from(name), name);
+    const auto vgg = models::build_network(models::standard_architecture("vgg16", Variant::Torchvision, 10));
+    for (const std::string name : {"features", "features.0", "features.4", "features.29", "avgpool", "classifier.3",
+                                   "classifier.6"})
+        CHECK_MESSAGE(vgg->can_resume_from(name), name);
+    CHECK_FALSE(vgg->can_resume_from("classifier.7"));
+}

@@ -66,7 +66,7 @@ TEST_CASE("weights: decoding, torchvision preprocessing and the forward pass giv
     const json sample = manifest(dir)["sample"];
     const models::Model model = models::load_model(dir + "/good.h5");
     CHECK(model.preprocess.name == "torchvision");
-    const Tensor input = preprocess_image(io::read_image(dir + "/" + sample["image"].get<std::string>()),
+    const Tensor input = models::preprocess_image(io::read_image(dir + "/" + sample["image"].get<std::string>()),
                                           model.preprocess, DType::F32);
     ag::NoGradGuard no_grad;
     nn::ForwardContext ctx;

@@ -5,7 +5,9 @@
 #include "autograd/engine.h"
 #include "autograd/functions.h"
 #include "autograd/grad_mode.h"
+#include "core/cpu/f32_path.h"
 #include "core/ops.h"
+#include "layers/conv.h"
 #include "core/random.h"
 #include "tests/cam/random_model.h"
 #include "tests/test_util.h"
@@ -98,4 +100,46 @@ TEST_CASE("fused forward: a pass that records a graph runs module by module and 
     everything.keep_all();
     ag::backward(ag::sum(model.forward(x2, everything)));
     CHECK(ops::max_abs_diff(x.grad(), x2.grad()) == 0.0);
+}
+
+TEST_CASE("fused forward: the layers own their reordered weights, which a read keeps and a write invalidates") {
+    // The ResNet's stem convolution keeps its weights in oneDNN's layout (with the batch
+    // norm folded in) between passes. Reading an activation that a fused convolution left
+    // channel-blocked gives its plain values and leaves that copy in place; writing the
+    // weights through mutable_data() invalidates it, and the next float32 forward uses the
+    // new weights.
+    models::Model model = test::random_model(architectures()[0], 11, DType::F32);
+    const Tensor x = random_uniform(Shape{2, 3, 32, 32}, -2, 2, 12);
+    const auto& conv = dynamic_cast<const nn::Conv2d&>(model.layer("layer1.0.conv2"));
+    Tensor& weight = model.net->named_parameters()[0].second->value;  // conv1.weight
+    REQUIRE(model.net->named_parameters()[0].first == "conv1.weight");
+    const auto& stem = dynamic_cast<const nn::Conv2d&>(model.layer("conv1"));
+    const bool onednn = cpu::f32_uses_onednn();
+
+    nn::ForwardContext first_ctx;
+    first_ctx.keep("layer1");  // the block's output: a fused convolution's, possibly blocked
+    const Tensor before = logits(model, x, first_ctx);
+    CHECK(stem.weight_cache().holds_current(weight) == onednn);
+    CHECK(conv.weight_cache().holds_current(conv.weight()) == onednn);
+    const Tensor kept = first_ctx.output("layer1").value();
+    nn::ForwardContext everything;
+    everything.keep_all();
+    const Tensor reference_logits = logits(model, x, everything);
+    const Tensor reference_layer1 = everything.output("layer1").value();
+    CHECK(reference_layer1.layout().is_plain());  // observed module by module: plain values
+    // Reading the blocked values: the plain ones, the weights' copy untouched.
+    const std::vector<double> read = kept.to_vector();
+    CHECK(test::relative_error(Tensor::from_values(kept.shape(), read), reference_layer1) <= 1e-5);
+    CHECK(stem.weight_cache().holds_current(weight) == onednn);
+
+    // A write to the weights: the copy is not current any more, and the forward sees the change.
+    weight.mutable_data<float>()[0] += 5.0f;
+    CHECK_FALSE(stem.weight_cache().holds_current(weight));
+    nn::ForwardContext after_ctx, everything_after;
+    everything_after.keep_all();
+    const Tensor after = logits(model, x, after_ctx);
+    CHECK(stem.weight_cache().holds_current(weight) == onednn);
+    CHECK(test::relative_error(after, logits(model, x, everything_after)) <= 1e-5);
+    CHECK(test::relative_error(after, before) > 1e-3);
+    CHECK(test::relative_error(before, reference_logits) <= 1e-5);
 }

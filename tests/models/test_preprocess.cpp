@@ -8,6 +8,7 @@
 #include "tests/test_util.h"
 
 using namespace igcam;
+using namespace igcam::models;
 
 namespace {
 

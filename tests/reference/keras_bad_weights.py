@@ -4,7 +4,7 @@ must load to identical parameters, and malformed files each paired with the exac
 
 Usage: keras_bad_weights.py OUTDIR
 
-The files follow ../../../shared/FORMATS.md section 1 (via keras_layout.py). To stay small,
+The files follow the layouts of docs/keras.md (via keras_layout.py). To stay small,
 only a few datasets hold values (conv1_conv, conv1_bn, conv2_block1_0_conv, the classifier,
 a corner of VGG16's fc1); every other dataset is chunked and never written, so it reads as
 zeros and takes no space. Writes OUTDIR/cases.json:
@@ -134,7 +134,7 @@ def main():
         opt.create_dataset("Adam/conv1_conv/kernel/m:0", data=np.zeros((7, 7, 3, 64), np.float32))
     write_keras3(valid("good_keras3.weights.h5", "keras3", fmt="keras3 .weights.h5, Keras-2 names"), resnet, values)
     # Transfer learning: Sequential([ResNet50(include_top=False), GlobalAveragePooling2D(),
-    # Dense(5)]): the base in one group, trainable weights first (FORMATS.md 1.1).
+    # Dense(5)]): the base in one group, trainable weights first (docs/keras.md).
     base = kl.resnet50_keras2(top=False)
     head = kl.dense("dense", 2048, 5)
     with h5py.File(valid("good_nested.h5", "nested", classes=5,
@@ -171,7 +171,7 @@ def main():
         f["fc1/fc1/kernel:0"][0:1024, 0:64] = fc1_corner
     keras_fc1 = np.zeros((25088, 64), np.float32)
     keras_fc1[:1024] = fc1_corner
-    # W[o][c*49 + h*7 + w] = K[(h*7 + w)*512 + c][o]  (FORMATS.md 2.3)
+    # W[o][c*49 + h*7 + w] = K[(h*7 + w)*512 + c][o]  (docs/keras.md, VGG16)
     torch_fc1 = keras_fc1.reshape(7, 7, 512, 64).transpose(3, 2, 0, 1).reshape(64, 25088)
     np.save(os.path.join(out, "expect_vgg16_fc1_rows0to63.npy"), torch_fc1)
     np.save(os.path.join(out, "expect_conv1_weight.npy"),

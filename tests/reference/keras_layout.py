@@ -1,5 +1,5 @@
-"""Keras weight-file layouts written with h5py alone, following ../../../shared/FORMATS.md
-section 1 exactly (shared by keras_models.py, which runs under Keras, and
+"""Keras weight-file layouts written with h5py alone, following the layouts
+of docs/keras.md exactly (shared by keras_models.py, which runs under Keras, and
 keras_bad_weights.py, which needs only h5py and numpy).
 
 A layer list is [(layer_name, [(variable, shape), ...]), ...] in the model's layer order,
@@ -56,7 +56,7 @@ def resnet50_keras2(classes=1000, head="predictions", top=True):
 
 
 def keras1_name(name):
-    """The 2016 Keras-1 name of a Keras-2 ResNet50 layer (FORMATS.md 1.1, 2.1)."""
+    """The 2016 Keras-1 name of a Keras-2 ResNet50 layer (docs/keras.md)."""
     if name == "conv1_conv":
         return "conv1"
     if name == "conv1_bn":

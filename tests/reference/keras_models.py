@@ -14,7 +14,7 @@ with Keras 3, randomises every weight with a seed (He-normal kernels, uniform bi
 gamma/beta/moving statistics), and writes every file form igcam reads:
   tf-keras  save_weights .h5 (h5py 3: vlen strings), model.save .h5 (with optimizer state;
             /model_weights layer_names rewritten to Keras's split layer_names0..2 form),
-            the Keras-1-named ResNet50 file built with h5py per FORMATS.md (fixed NULLPAD,
+            the Keras-1-named ResNet50 file built with h5py per docs/keras.md (fixed NULLPAD,
             *_W:0, *_running_std:0) plus the same with its variances shifted by the epsilon
             difference, a _notop file, a nested transfer-learning model
             (Sequential([ResNet50(include_top=False), GlobalAveragePooling2D(), Dense(7)])),
@@ -211,7 +211,7 @@ def attribute_form(path, group="/"):
 
 
 def write_keras1(path, model, adjust_variance=False):
-    """The Keras-1-named ResNet50 file (FORMATS.md 1.1, 2.1) holding `model`'s values.
+    """The Keras-1-named ResNet50 file (docs/keras.md) holding `model`'s values.
     With adjust_variance, running_std holds var + 1.001e-5 - 1e-3 in float64, so that
     Keras-1's epsilon 1e-3 gives exactly Keras-2's normalisation."""
     values = {}

@@ -203,7 +203,7 @@ TEST_CASE("keras reference: refusals and Keras's default preprocessing") {
     // default preprocessing of a Keras file ("caffe-bgr").
     const models::Model model = models::load_model(dir() + "/" + m["models"][0]["files"][0].get<std::string>());
     const Tensor ours =
-        preprocess_image(io::read_image(dir() + "/" + m["preprocess"]["image"].get<std::string>()), model.preprocess);
+        models::preprocess_image(io::read_image(dir() + "/" + m["preprocess"]["image"].get<std::string>()), model.preprocess);
     const Tensor keras = npy(m["preprocess"]["input"]);
     REQUIRE(ours.shape() == keras.shape());
     const double error = test::relative_error(ours, keras);

@@ -20,6 +20,7 @@
 #include "tests/reference/fixtures.h"
 
 using namespace igcam;
+using namespace igcam::models;
 using json = nlohmann::json;
 
 namespace {

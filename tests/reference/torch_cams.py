@@ -9,7 +9,7 @@ target layer (ResNet: layer4, VGG: features.29), the target-layer activations an
 and the raw maps (after each method's ReLU, before upsampling) of Grad-CAM, Grad-CAM++,
 XGrad-CAM, LayerCAM, HiResCAM, Score-CAM, Ablation-CAM, Eigen-CAM and IG-CAM (default and
 the authors' notebook preset), written independently of igcam's C++ from the definitions
-in ../../../shared/DESIGN.md section 3 and pytorch-grad-cam's formulas. The target class is
+in docs/methods.md and pytorch-grad-cam's formulas. The target class is
 each image's top-1. Everything is saved as .npy and listed in OUTDIR/cams.json.
 """
 import json

@@ -1,7 +1,7 @@
 # igcam-run explaining the bundled demo model end to end: the files written, the fields of
-# report.json, --trace and --dump, and the exit code and single error line of each failure
-# (missing file, corrupt image, corrupt weights, unknown layer, class and method), with no
-# output file left behind.
+# report.json, --trace and --dump, float64 maps written as float64, and the exit code and
+# single error line of each failure (missing file, corrupt image, corrupt weights, unknown
+# layer, class and method), with no output file left behind, --dump included.
 # Run as: cmake -DIGCAM_RUN=... -DWEIGHTS=... -DIMAGES=... -DWORK=... -DPYTHON=... -P check_explain.cmake
 
 include(${CMAKE_CURRENT_LIST_DIR}/common.cmake)
@@ -37,9 +37,9 @@ math(EXPR expected_count "${image_count} * (9 * 2 + 1) + 1")
 if(NOT written_count EQUAL expected_count)
   message(FATAL_ERROR "expected ${expected_count} files (9 methods x png + npy, a grid per image, report.json), got ${written_count}: ${written}")
 endif()
-file(GLOB staging ${WORK}/all/.igcam-staging-*)
+file(GLOB staging ${WORK}/all/*.partial)
 if(staging)
-  message(FATAL_ERROR "the staging folder was left behind: ${staging}")
+  message(FATAL_ERROR "staged files were left behind: ${staging}")
 endif()
 
 # ---- report.json ----
@@ -94,8 +94,35 @@ if(NOT code EQUAL 0)
   message(FATAL_ERROR "the --dump file is not what it should be:\n${out}\n${err}")
 endif()
 
-# ---- --json prints the report ----
+# ---- float64: the raw maps keep their digits, and the report says the dtype ----
 list(GET images 0 first)
+run_tool(0 out --weights ${WEIGHTS} --image ${first} --method gradcam,igcam --steps 8 --dtype f64 --out ${WORK}/f64 --quiet)
+file(GLOB f64_maps ${WORK}/f64/*.npy)
+foreach(npy ${f64_maps})
+  file(READ ${npy} header OFFSET 10 LIMIT 40)
+  expect("${header}" "'descr': '<f8'")
+endforeach()
+file(READ ${WORK}/f64/report.json f64_report)
+string(JSON f64_dtype GET "${f64_report}" dtype)
+if(NOT f64_dtype STREQUAL "f64")
+  message(FATAL_ERROR "report.json of a float64 run says dtype ${f64_dtype}")
+endif()
+list(LENGTH f64_maps f64_count)
+if(NOT f64_count EQUAL 2)
+  message(FATAL_ERROR "expected 2 float64 maps, got ${f64_maps}")
+endif()
+
+# ---- the run's batch: the report says how the images were batched ----
+run_tool(0 out --weights ${WEIGHTS} --image ${IMAGES} --method gradcam,scorecam --batch 4 --out ${WORK}/batched --quiet)
+file(READ ${WORK}/batched/report.json batched)
+string(JSON requested GET "${batched}" batch requested)
+string(JSON batches GET "${batched}" batch batches)
+math(EXPR expected_batches "(${image_count} + 3) / 4")
+if(NOT requested EQUAL 4 OR NOT batches EQUAL expected_batches)
+  message(FATAL_ERROR "report.json batch: requested ${requested}, ${batches} batches (expected ${expected_batches})")
+endif()
+
+# ---- --json prints the report ----
 run_tool(0 out --weights ${WEIGHTS} --image ${first} --method gradcam --out ${WORK}/json --json --class 1)
 string(JSON class_index GET "${out}" images 0 class index)
 if(NOT class_index EQUAL 1)
@@ -107,6 +134,10 @@ expect_failure(3 "${WORK}/missing.png: no such file or directory" --weights ${WE
 execute_process(COMMAND ${PYTHON} -c "import sys; d=open(sys.argv[1],'rb').read(); open(sys.argv[2],'wb').write(d[:len(d)//2])"
                 ${first} ${WORK}/corrupt.png)
 expect_failure(3 "${WORK}/corrupt.png: " --weights ${WEIGHTS} --image ${WORK}/corrupt.png)
+# The damage is past the header: found while the run computes, after the first images'
+# files were staged; nothing is left, the dump neither.
+expect_failure(3 "${WORK}/corrupt.png: " --weights ${WEIGHTS} --image ${IMAGES} --image ${WORK}/corrupt.png
+               --dump ${WORK}/fail/dump.h5 --batch 2)
 execute_process(COMMAND ${PYTHON} -c "import sys; d=open(sys.argv[1],'rb').read(); open(sys.argv[2],'wb').write(d[:len(d)//3])"
                 ${WEIGHTS} ${WORK}/corrupt.h5)
 expect_failure(3 "${WORK}/corrupt.h5: truncated or corrupt HDF5 file" --weights ${WORK}/corrupt.h5 --image ${first})

@@ -1,0 +1,71 @@
+#include "cam/registry.h"
+
+#include <algorithm>
+#include <sstream>
+
+#include "core/error.h"
+
+namespace igcam::cam {
+
+// Each method's entry point, defined in its own file.
+MethodOutput compute_gradcam(const MethodContext&);
+MethodOutput compute_gradcam_plus_plus(const MethodContext&);
+MethodOutput compute_xgradcam(const MethodContext&);
+MethodOutput compute_layercam(const MethodContext&);
+MethodOutput compute_hirescam(const MethodContext&);
+MethodOutput compute_scorecam(const MethodContext&);
+MethodOutput compute_ablationcam(const MethodContext&);
+MethodOutput compute_eigencam(const MethodContext&);
+MethodOutput compute_igcam(const MethodContext&);
+
+const std::vector<MethodSpec>& method_registry() {
+    static const std::vector<MethodSpec> methods{
+        {"gradcam", "Grad-CAM: spatially averaged gradients weight the feature maps", kGradients, compute_gradcam, {}},
+        {"gradcam++", "Grad-CAM++: second-order weights (pytorch-grad-cam's formula)", kGradients,
+         compute_gradcam_plus_plus, {}},
+        {"xgradcam", "XGrad-CAM: gradients weighted by normalised activations", kGradients, compute_xgradcam, {}},
+        {"layercam", "LayerCAM: positive gradients weight each position", kGradients, compute_layercam, {}},
+        {"hirescam", "HiResCAM: gradient times activation, elementwise", kGradients, compute_hirescam, {}},
+        {"scorecam",
+         "Score-CAM: softmax of class scores of activation-masked inputs (masks upsampled with "
+         "align_corners=false; pytorch-grad-cam uses true)",
+         kReruns, compute_scorecam, {{"mask_upsampling", "bilinear, align_corners=false"}}},
+        {"ablationcam",
+         "Ablation-CAM: relative score drop when each channel is set to zero (the paper; pytorch-grad-cam "
+         "uses min(A) - 1e7 where A can be negative)",
+         kReruns, compute_ablationcam, {{"ablation", "zero"}}},
+        {"eigencam", "Eigen-CAM: first principal component of the activations, signed to correlate with their sum", 0,
+         compute_eigencam, {{"sign", "correlates positively with the summed activations"}}},
+        {"igcam", "Integrated Grad-CAM: Grad-CAM weights integrated along the baseline-to-input path", kPath,
+         compute_igcam, {}},
+    };
+    return methods;
+}
+
+const MethodSpec& find_method(const std::string& name) {
+    std::string names;
+    for (const MethodSpec& m : method_registry()) {
+        if (m.name == name) return m;
+        names += (names.empty() ? "" : ", ") + m.name;
+    }
+    detail::throw_error<ValueError>("unknown method '", name, "' (expected one of: ", names, ", or all)");
+}
+
+std::vector<const MethodSpec*> parse_method_list(const std::string& list) {
+    std::vector<const MethodSpec*> methods;
+    if (list == "all") {
+        for (const MethodSpec& m : method_registry()) methods.push_back(&m);
+        return methods;
+    }
+    std::stringstream stream(list);
+    std::string name;
+    while (std::getline(stream, name, ',')) {
+        if (name.empty()) continue;
+        const MethodSpec* m = &find_method(name);
+        if (std::find(methods.begin(), methods.end(), m) == methods.end()) methods.push_back(m);
+    }
+    IGCAM_CHECK(!methods.empty(), ValueError, "--method lists no method");
+    return methods;
+}
+
+}  // namespace igcam::cam

@@ -1,0 +1,60 @@
+// What igcam-run records of its results (record), and the two ways it shows them: the JSON
+// report and the console summary (print). Both are made from these records in memory; the
+// summary is never re-read from the JSON.
+#pragma once
+
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "autograd/engine.h"
+#include "cam/pipeline.h"
+#include "tools/explain.h"
+
+namespace igcam::tools {
+
+inline constexpr const char* kIgcamVersion = "0.1.0";
+
+struct MethodRecord {
+    std::string name;
+    double ms = 0;                   // the method's time on the image's batch, per image
+    std::vector<int64_t> map_shape;  // (1, 1, h, w)
+    double map_max = 0;
+    bool zero_map = false;
+    std::string png, npy;            // file names inside OUT
+    nlohmann::json params;           // the method's parameters as run
+    std::optional<cam::IgCamAudit> completeness;
+};
+
+struct ImageRecord {
+    std::string path, stem;
+    std::vector<int64_t> input_shape, layer_shape;
+    int64_t class_index = 0;
+    std::string class_name;
+    double logit = 0, probability = 0;
+    nlohmann::json topk;
+    double capture_ms = 0;  // the batch's forward (and backward), per image
+    int64_t batch_images = 0;
+    std::vector<MethodRecord> methods;
+    std::string grid;
+    std::optional<ag::GradientTrace> trace;
+};
+
+// The record of one explained image (its files named after `stem`).
+ImageRecord record_image(const cam::ImageExplanation& e, const std::string& path, const std::string& stem,
+                         const models::Model& model, const ExplainOptions& options);
+
+// report.json: the run (model, preprocessing, layer, device, dtype, libraries, the methods
+// with their passes and memory retries) and every image in input order.
+nlohmann::json report_json(const models::Model& model, const std::string& layer, const ExplainOptions& options,
+                           const cam::ExplainStats& stats, const std::vector<ImageRecord>& images);
+
+// The console summary: a line per image (class, logit, probability, layer), a line per
+// method (milliseconds, all-zero maps, IG-CAM's completeness gap) and, with --trace, the
+// gradient trace.
+void print_summary(std::ostream& out, const std::vector<ImageRecord>& images, const std::string& layer);
+
+}  // namespace igcam::tools
