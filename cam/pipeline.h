@@ -13,8 +13,8 @@
 // Every image's arithmetic is its own (no op mixes the rows of a batch), so the maps do not
 // depend on the batching beyond the rounding of GEMMs whose blocking follows the batch
 // size. A pass that runs out of memory is retried at half its rows (cam/chunks.h), and the
-// smaller size is kept for the rest of the images of that size. Only the current batch's tensors are alive
-// at a time: a run over many images holds one batch's intermediates, not all of them.
+// smaller size is kept for the rest of the images of that size. A run through a sink holds one batch's
+// intermediates at a time; explain_all keeps each image's maps, which share their batch's storage.
 #pragma once
 
 #include <functional>

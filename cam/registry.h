@@ -1,6 +1,6 @@
 // The method registry: every CAM method igcam has, in one table (cam/registry.cpp). Tools'
-// flags and help, the pipeline's plan, the report, the evaluator and the Python module all
-// read it, so a method is added with one file (its function) and one row.
+// flags and help, the pipeline's plan and the report read it, so a method is added with one
+// file (its function), its declaration and row in cam/registry.cpp, and its CMake entry.
 //
 // A method is a function of one batch of images of one input size, after the pipeline's
 // forward (and backward, when some method needs gradients) of that batch: MethodContext

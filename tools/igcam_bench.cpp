@@ -144,7 +144,7 @@ int main(int argc, char** argv) {
     app.add_option("--repeats", o.repeats, "Timed runs per method")->check(CLI::Range(1, 1000))->capture_default_str();
     app.add_option("--warmup", o.warmup, "Untimed runs first")->check(CLI::Range(0, 100))->capture_default_str();
     app.add_option("--steps", o.steps, "IG-CAM steps")->check(CLI::Range(1, 100000))->capture_default_str();
-    app.add_option("--batch", o.batch, "Images per pass for IG-CAM and Score-CAM; both also run in passes of 10, "
+    app.add_option("--batch", o.batch, "Rows per pass for IG-CAM (steps) and Score-CAM (masks); both also run in passes of 10, "
                                        "as tools/bench_torch.py does, and the faster is reported")
         ->check(CLI::Range(1, 100000))
         ->capture_default_str();

@@ -31,12 +31,6 @@ void write_text_file(const StagedFile& file, const std::string& text) {
     IGCAM_CHECK(out.good(), IoError, file.path(), ": write failed");
 }
 
-void write_text_file(const std::string& path, const std::string& text) {
-    StagedFile file(path);
-    write_text_file(file, text);
-    file.commit();
-}
-
 StagedFile& StagedFiles::add(const std::string& path) {
     for (const StagedFile& f : files_)
         IGCAM_CHECK(f.path() != path, ValueError, path, ": two outputs of this run would be written there");

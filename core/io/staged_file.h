@@ -35,7 +35,6 @@ private:
 
 // Writes `text` into `file`'s temporary (the caller commits), or to `path` at once.
 void write_text_file(const StagedFile& file, const std::string& text);
-void write_text_file(const std::string& path, const std::string& text);
 
 class StagedFiles {
 public:
