@@ -58,6 +58,8 @@ public:
         : model_(model), inputs_(inputs), o_(options), progress_(progress), plan_(Plan::of(options.methods, options.trace)) {
         IGCAM_CHECK(!o_.methods.empty(), ValueError, "explain: no method asked for");
         IGCAM_CHECK(inputs_.shapes.empty() || inputs_.load, ValueError, "explain: the inputs have no loader");
+        IGCAM_CHECK(inputs_.classes.empty() || inputs_.classes.size() == inputs_.shapes.size(), ValueError,
+                    "explain: ", inputs_.classes.size(), " classes for ", inputs_.shapes.size(), " inputs");
         model_.layer(o_.layer);  // an unknown layer fails before any image is loaded
         stats_.images = static_cast<int64_t>(inputs_.shapes.size());
         for (const MethodSpec* m : o_.methods) stats_.methods.push_back(MethodStats{m, 0, 0, {}, 0});
@@ -135,7 +137,17 @@ private:
         ag::GradientTrace trace;
         std::vector<int64_t> classes;
         LayerCapture c;
-        auto choose = [&](const Tensor& logits) { return classes = o_.target.choose(logits); };
+        auto choose = [&](const Tensor& logits) {
+            if (inputs_.classes.empty()) return classes = o_.target.choose(logits);
+            classes.clear();
+            for (int64_t i = begin; i < end; ++i) {
+                const int64_t c = inputs_.classes.at(static_cast<std::size_t>(group.images[i]));
+                IGCAM_CHECK(c >= 0 && c < logits.dim(1), ValueError, "explain: input ", group.images[i], " asks for class ",
+                            c, " of a model with ", logits.dim(1), " classes");
+                classes.push_back(c);
+            }
+            return classes;
+        };
         if (plan_.taped) {
             c = capture_layer(model_, input, o_.layer, choose, o_.trace ? &trace : nullptr);
         } else {

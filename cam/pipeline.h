@@ -57,6 +57,9 @@ struct ExplainOptions {
 struct Inputs {
     std::vector<Shape> shapes;                  // (1, 3, H, W) of each image, known up front
     std::function<Tensor(int64_t image)> load;  // its model input: that shape, the model's dtype and device
+    // Each input's class, when the caller chose them (an evaluator explains one image for
+    // each class it shows); empty: ExplainOptions::target chooses.
+    std::vector<int64_t> classes;
 
     // Images already in memory (each (1, 3, H, W), or (N, 3, H, W) rows).
     static Inputs from_tensors(const std::vector<Tensor>& images);

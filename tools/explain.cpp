@@ -9,8 +9,6 @@
 #include "core/error.h"
 #include "core/io/staged_file.h"
 #include "models/hdf5_file.h"
-#include "models/keras_load.h"
-#include "models/load.h"
 #include "tools/explain_files.h"
 #include "tools/explain_report.h"
 #include "tools/image_files.h"
@@ -21,18 +19,6 @@
 namespace igcam::tools {
 
 namespace {
-
-// The target layer's module name: the model's default, or the one asked for (Keras layer
-// names, conv5_block3_out or block5_conv3, name igcam's modules too).
-std::string resolve_layer(const models::Model& model, const std::string& asked) {
-    try {
-        const std::string layer = asked.empty() ? model.default_layer : models::keras_layer_alias(model.architecture, asked);
-        model.layer(layer);
-        return layer;
-    } catch (const ValueError& e) {
-        throw UsageError(e.what());
-    }
-}
 
 // One stem per image: two images of one name would write the same files.
 std::vector<std::string> unique_stems(const std::vector<std::string>& paths) {
@@ -49,9 +35,7 @@ std::vector<std::string> unique_stems(const std::vector<std::string>& paths) {
 }  // namespace
 
 void run_explain(const ExplainOptions& o, std::ostream& out) {
-    models::Model model = models::load_model(o.weights, o.dtype);
-    if (!o.preprocess.empty()) model.preprocess = models::preprocess_preset(o.preprocess);
-    model.to(o.device);
+    const models::Model model = load_tool_model(o.weights, o.dtype, o.preprocess, o.device);
 
     cam::ExplainOptions request;
     request.methods = o.methods;

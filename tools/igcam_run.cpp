@@ -18,6 +18,7 @@
 #include "core/backend.h"
 #include "core/error.h"
 #include "models/preprocess.h"
+#include "tools/command_line.h"
 #include "tools/demos.h"
 #include "tools/explain.h"
 #include "tools/inputs.h"
@@ -25,20 +26,10 @@
 #include "tools/usage_error.h"
 
 namespace {
-constexpr int kExitUsage = 2;
-constexpr int kExitBadInput = 3;
-constexpr int kExitRuntime = 4;
-
-int fail(int code, const std::string& message) {
-    std::cerr << "error: " << message << "\n";
-    return code;
-}
-
-std::string method_help() {
-    std::string text = "CAM methods, comma-separated, or 'all':";
-    for (const igcam::cam::MethodSpec& m : igcam::cam::method_registry()) text += "\n  " + m.name + ": " + m.description;
-    return text;
-}
+using igcam::tools::fail;
+using igcam::tools::kExitBadInput;
+using igcam::tools::kExitRuntime;
+using igcam::tools::kExitUsage;
 
 std::vector<const igcam::cam::MethodSpec*> parse_methods(const std::string& list) {
     try {
@@ -65,7 +56,7 @@ int main(int argc, char** argv) {
                    "Weight file: igcam-torch-h5 (tools/export_torchvision.py), a PyTorch state_dict dump in HDF5, "
                    "or a Keras .h5 / .weights.h5 file");
     app.add_option("-i,--image", images, "Image file (PNG or JPEG) or a directory of them; repeatable");
-    app.add_option("-m,--method", method_list, method_help() +
+    app.add_option("-m,--method", method_list, igcam::tools::method_help("CAM methods, comma-separated, or 'all':") +
                    "\nWith --method, --out, --json, --trace or --dump, igcam-run explains and writes files (default "
                    "methods: gradcam,igcam); without any of them it only classifies");
     app.add_option("-o,--out", out_dir, "Output directory for overlays, raw maps, the grid and report.json "
@@ -130,7 +121,7 @@ int main(int argc, char** argv) {
         return fail(kExitUsage, e.what());
     }
 
-    try {
+    return igcam::tools::run_with_exit_codes([&]() -> int {
         const igcam::DType dtype = igcam::parse_dtype(dtype_text);
         if (show_backend) {
             std::cout << igcam::backend_summary() << "\n";
@@ -205,13 +196,5 @@ int main(int argc, char** argv) {
         for (int i = 0; i < argc; ++i) o.command_line += (i ? " " : "") + std::string(argv[i]);
         igcam::tools::run_explain(o, std::cout);
         return 0;
-    } catch (const igcam::tools::UsageError& e) {
-        return fail(kExitUsage, e.what());
-    } catch (const igcam::IoError& e) {
-        return fail(kExitBadInput, e.what());
-    } catch (const igcam::FormatError& e) {
-        return fail(kExitBadInput, e.what());
-    } catch (const std::exception& e) {
-        return fail(kExitRuntime, e.what());
-    }
+    });
 }

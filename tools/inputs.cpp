@@ -5,6 +5,9 @@
 #include <filesystem>
 
 #include "core/error.h"
+#include "models/keras_load.h"
+#include "models/load.h"
+#include "tools/usage_error.h"
 
 namespace igcam::tools {
 
@@ -40,5 +43,22 @@ std::vector<std::string> collect_image_paths(const std::vector<std::string>& arg
 }
 
 std::string file_stem(const std::string& path) { return fs::path(path).stem().string(); }
+
+models::Model load_tool_model(const std::string& weights, DType dtype, const std::string& preprocess, Device device) {
+    models::Model model = models::load_model(weights, dtype);
+    if (!preprocess.empty()) model.preprocess = models::preprocess_preset(preprocess);
+    model.to(device);
+    return model;
+}
+
+std::string resolve_layer(const models::Model& model, const std::string& asked) {
+    try {
+        const std::string layer = asked.empty() ? model.default_layer : models::keras_layer_alias(model.architecture, asked);
+        model.layer(layer);
+        return layer;
+    } catch (const ValueError& e) {
+        throw UsageError(e.what());
+    }
+}
 
 }  // namespace igcam::tools

@@ -9,12 +9,12 @@ build_packages=(
   cmake g++ make pkg-config
   libhdf5-dev libopenblas-dev libpng-dev libjpeg62-turbo-dev
   libdnnl-dev
-  doctest-dev libcli11-dev nlohmann-json3-dev
+  doctest-dev libcli11-dev nlohmann-json3-dev libpugixml-dev
 )
 # The reference tests run these with Debian's own /usr/bin/python3; tools/bench.sh runs
 # PyTorch with tcmalloc preloaded (libtcmalloc-minimal4), as PyTorch recommends on the CPU.
 reference_packages=(
-  python3 python3-torch python3-torchvision python3-h5py python3-numpy python3-pil python3-matplotlib
+  python3 python3-torch python3-torchvision python3-h5py python3-numpy python3-pil python3-matplotlib python3-venv
   libtcmalloc-minimal4
 )
 

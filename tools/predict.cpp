@@ -8,17 +8,14 @@
 #include "cam/target.h"
 #include "core/io/image.h"
 #include "core/ops.h"
-#include "models/load.h"
+#include "tools/inputs.h"
 
 namespace igcam::tools {
 
 namespace {
 
 models::Model load(const PredictOptions& options) {
-    models::Model model = models::load_model(options.weights, options.dtype);
-    if (!options.preprocess.empty()) model.preprocess = models::preprocess_preset(options.preprocess);
-    model.to(options.device);
-    return model;
+    return load_tool_model(options.weights, options.dtype, options.preprocess, options.device);
 }
 
 std::string describe_preprocess(const models::Preprocess& p) {

@@ -32,15 +32,20 @@ void ProgressBar::update(long long done, long long total) {
     last_draw_ = now;
     const int filled = static_cast<int>(kWidth * done / total);
     const double seconds = std::chrono::duration<double>(now - started_).count();
-    std::fprintf(stderr, "\r%-28.28s [%.*s%*s] %lld/%lld %5.1fs", label_.c_str(), filled,
-                 "##############################", kWidth - filled, "", done, total, seconds);
+    // Rate and time left once something is done: "12/100 6.0s 2.0/s 44s left".
+    char rate[64] = "";
+    if (done > 0 && seconds > 0)
+        std::snprintf(rate, sizeof rate, " %.1f/s %.0fs left", static_cast<double>(done) / seconds,
+                      seconds * static_cast<double>(total - done) / static_cast<double>(done));
+    std::fprintf(stderr, "\r%-28.28s [%.*s%*s] %lld/%lld %5.1fs%s", label_.c_str(), filled,
+                 "##############################", kWidth - filled, "", done, total, seconds, rate);
     std::fflush(stderr);
     drawn_ = true;
 }
 
 void ProgressBar::end() {
     if (drawn_) {
-        std::fprintf(stderr, "\r%*s\r", 80, "");
+        std::fprintf(stderr, "\r%*s\r", 100, "");
         std::fflush(stderr);
     }
     drawn_ = false;
