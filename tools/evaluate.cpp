@@ -198,7 +198,9 @@ private:
     // The top-1 class of each loaded image: one forward per input size.
     std::vector<int64_t> predict(const std::vector<Loaded>& loaded) {
         std::vector<int64_t> top(loaded.size(), 0);
-        if (o_.target == TargetMode::Truth) return top;
+        // Only fidelity (mixed) and --target top1 need the prediction.
+        if (o_.target == TargetMode::Truth || (o_.target == TargetMode::Mixed && !wants(o_, eval::Family::Fidelity)))
+            return top;
         ag::NoGradGuard no_grad;
         std::map<std::string, std::vector<std::size_t>> by_shape;
         for (std::size_t i = 0; i < loaded.size(); ++i) by_shape[loaded[i].input.shape().to_string()].push_back(i);
