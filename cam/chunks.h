@@ -1,7 +1,10 @@
 // The one loop every batched computation of the pipeline runs in: rows [0, total) (images of
 // a batch, IG-CAM's (image, step) rows, Score-CAM's masked inputs, Ablation-CAM's ablations)
-// in chunks of at most size() rows. A chunk that runs out of memory is retried at half its
-// size, down to one row, and later chunks keep the smaller size; the pipeline keeps a loop
+// in chunks of at most size() rows. A chunk that runs out of memory first hands the GPU
+// allocator's cached blocks back to the driver (cuBLAS and cuDNN allocate their own memory,
+// and a full cache can be what they ran out of), and where that released anything the chunk
+// is retried once at the same size; otherwise, or when that fails too, it is retried at half
+// its size, down to one row, and later chunks keep the smaller size; the pipeline keeps a loop
 // per method for all the images of one input size, so every later batch of that size starts
 // from the size that fitted.
 //
@@ -11,19 +14,24 @@
 #pragma once
 
 #include <algorithm>
+#include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <utility>
 #include <vector>
 
+#include "core/backend.h"
 #include "core/error.h"
 
 namespace igcam::cam {
 
 class ChunkLoop {
 public:
-    // size >= 1 rows per chunk (ValueError otherwise).
-    explicit ChunkLoop(int64_t size) : size_(size) {
+    // size >= 1 rows per chunk (ValueError otherwise). `release` hands cached memory back
+    // after an out-of-memory and returns the bytes it freed (tests give their own).
+    explicit ChunkLoop(int64_t size, std::function<std::size_t()> release = release_cached_memory)
+        : size_(size), release_(std::move(release)) {
         IGCAM_CHECK(size >= 1, ValueError, "a batch must hold at least one row, got ", size);
     }
 
@@ -35,11 +43,19 @@ public:
             try {
                 result.emplace(compute(begin, end));
             } catch (const OutOfMemoryError&) {
+                // One retry at the same size per shortage, where releasing freed something:
+                // the failed chunk's own blocks are cached again, so every release frees some.
+                if (release_() > 0 && !retried_same_size_) {
+                    retried_same_size_ = true;
+                    retries_.push_back(end - begin);
+                    continue;
+                }
                 if (end - begin == 1) throw;
                 size_ = (end - begin) / 2;
                 retries_.push_back(size_);
                 continue;
             }
+            retried_same_size_ = false;
             ++passes_;
             rows_ += end - begin;
             keep(std::move(*result), begin, end);
@@ -56,6 +72,8 @@ public:
 
 private:
     int64_t size_;
+    std::function<std::size_t()> release_;
+    bool retried_same_size_ = false;
     int64_t passes_ = 0, rows_ = 0;
     std::vector<int64_t> retries_;
 };

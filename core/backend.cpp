@@ -95,6 +95,14 @@ std::size_t available_memory(Device device) {
     return available;
 }
 
+std::size_t release_cached_memory() {
+#ifdef IGCAM_WITH_CUDA
+    return cuda::empty_all_caches();
+#else
+    return 0;
+#endif
+}
+
 std::string device_description(Device device) {
 #ifdef IGCAM_WITH_CUDA
     if (device.is_cuda()) return cuda::device_name(device.index);

@@ -35,6 +35,10 @@ void synchronize(Device device);
 // Bytes the device can still give to tensors: MemAvailable on the CPU; free device memory
 // plus the allocator's cached blocks on a GPU.
 std::size_t available_memory(Device device);
+// Hands the blocks the GPU allocator keeps for reuse, on every device, back to the driver,
+// after the work queued on them; returns the bytes released (0 where no GPU block is
+// cached, and always without a CUDA build). The CPU allocator's kept blocks are not touched.
+std::size_t release_cached_memory();
 // "NVIDIA H100 80GB HBM3 (sm_90, 79.1 GiB)" or the CPU summary, for reports.
 std::string device_description(Device device);
 

@@ -37,13 +37,17 @@ Context::~Context() {
 
 Context& context(int device) {
     static std::mutex mutex;
-    static std::vector<std::unique_ptr<Context>> contexts;
+    // Never destroyed, on purpose: a static vector would be destroyed after cuDNN's and
+    // cuBLAS's own statics, and cudnnDestroy / cublasDestroy at exit could then crash a
+    // process that had finished its work (PyTorch leaks its handles for the same reason).
+    // The driver reclaims everything when the process ends.
+    static auto* contexts = new std::vector<std::unique_ptr<Context>>();
     const int count = device_count();
     IGCAM_CHECK(device >= 0 && device < count, DeviceError, "cuda:", device,
                 " is not available (", count, " CUDA device(s) usable: ", describe_runtime(), ")");
     std::lock_guard<std::mutex> lock(mutex);
-    if (contexts.size() < static_cast<std::size_t>(count)) contexts.resize(static_cast<std::size_t>(count));
-    std::unique_ptr<Context>& slot = contexts[static_cast<std::size_t>(device)];
+    if (contexts->size() < static_cast<std::size_t>(count)) contexts->resize(static_cast<std::size_t>(count));
+    std::unique_ptr<Context>& slot = (*contexts)[static_cast<std::size_t>(device)];
     if (!slot) slot = std::make_unique<Context>(device);
     IGCAM_CUDA_CHECK(cudaSetDevice(device));
     return *slot;

@@ -101,6 +101,24 @@ void empty_cache(int device) {
     free_cached(caches[device]);
 }
 
+std::size_t empty_all_caches() {
+    std::vector<int> devices;
+    {
+        std::lock_guard<std::mutex> lock(cache_mutex);
+        for (const auto& [device, cache] : caches)
+            if (!cache.free_blocks.empty()) devices.push_back(device);
+    }
+    std::size_t released = 0;
+    for (const int device : devices) {
+        Context& ctx = context(device);
+        IGCAM_CUDA_CHECK(cudaStreamSynchronize(ctx.stream()));
+        std::lock_guard<std::mutex> lock(cache_mutex);
+        for (const auto& [size, pointer] : caches[device].free_blocks) released += size;
+        free_cached(caches[device]);
+    }
+    return released;
+}
+
 std::size_t memory_in_use(int device) {
     std::lock_guard<std::mutex> lock(cache_mutex);
     return caches[device].in_use;

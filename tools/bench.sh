@@ -9,7 +9,7 @@
 #                  [--repeats 10] [--warmup 2] [--rounds 3] [--scorecam-repeats 3]
 #                  [--scorecam-rounds 1] [--batched-repeats 3] [--images 64]
 #                  [--batches 1,8,16,32,64] [--threads 2]
-#                  [--dir build/bench] [--markdown]
+#                  [--batch 50] [--only-batch] [--dir build/bench] [--markdown]
 #                  [--device cpu|cuda] [--tf32] [--igcam-bench PATH] [--python PATH]
 #
 # --device cuda times both sides on the GPU (synchronised, peak GPU memory of each side's
@@ -24,7 +24,8 @@
 # lowest median): a shared machine's speed drifts by 10-20 % over minutes, and taking
 # turns lets a slow spell cost either side alike.
 # Score-CAM runs thousands of forward passes per call (2,049 for ResNet-50), so it has its
-# own, smaller repeat count and no warm-up run. batched-gradcam explains --images images
+# own, smaller repeat count and no warm-up run. IG-CAM and Score-CAM run in passes of --batch
+# rows and of 10 on both sides, each side's faster shown; --only-batch times --batch only. batched-gradcam explains --images images
 # with Grad-CAM in each of --batches images per pass on both sides (each side's fastest is
 # shown, with images per second), --batched-repeats times after one warm-up run. PyTorch runs with Debian's tcmalloc
 # preloaded, as PyTorch advises for the CPU. Needs a build (tools/build.sh) and the
@@ -35,7 +36,7 @@ cd "$(dirname "$0")/.."
 models=resnet50,vgg16
 methods=forward,gradcam,gradcam++,igcam,scorecam,batched-gradcam
 repeats=10 warmup=2 rounds=3 scorecam_repeats=3 scorecam_rounds=1 batched_repeats=3 images=64 batches=1,8,16,32,64
-threads=2 dir=build/bench markdown=()
+threads=2 dir=build/bench markdown=() batch=50 only_batch=()
 device=cpu tf32=() igcam_bench=build/bin/igcam-bench python=/usr/bin/python3
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -50,6 +51,8 @@ while [[ $# -gt 0 ]]; do
     --images) images=$2; shift 2 ;;
     --batches) batches=$2; shift 2 ;;
     --threads) threads=$2; shift 2 ;;
+    --batch) batch=$2; shift 2 ;;
+    --only-batch) only_batch=(--only-batch); shift ;;
     --dir) dir=$2; shift 2 ;;
     --markdown) markdown=(--markdown); shift ;;
     --device) device=$2; shift 2 ;;
@@ -58,7 +61,7 @@ while [[ $# -gt 0 ]]; do
     --python) python=$2; shift 2 ;;
     *) echo "usage: tools/bench.sh [--models LIST] [--methods LIST] [--repeats N] [--warmup N] [--rounds N]" \
             "[--scorecam-repeats N] [--scorecam-rounds N] [--batched-repeats N] [--images N] [--batches LIST]" \
-            "[--threads N] [--dir DIR] [--markdown] [--device D] [--tf32]" \
+            "[--threads N] [--batch N] [--only-batch] [--dir DIR] [--markdown] [--device D] [--tf32]" \
             "[--igcam-bench PATH] [--python PATH]" >&2; exit 2 ;;
   esac
 done
@@ -99,7 +102,7 @@ for model in ${models//,/ }; do
     if [[ $method == batched-gradcam ]]; then r=$batched_repeats w=1; fi
     if [[ $method == forward ]]; then peak=(--peak); fi
     common=(--weights "$weights" --input "$input" --class 0 --methods "$method" --repeats "$r" --warmup "$w"
-            --images "$images" --batches "$batches" --device "$device" "${tf32[@]}")
+            --images "$images" --batches "$batches" --batch "$batch" "${only_batch[@]}" --device "$device" "${tf32[@]}")
     for round in $(seq "$n"); do
       out="$run_dir/$model.$method.r$round"
       IGCAM_NUM_THREADS=$threads OPENBLAS_NUM_THREADS=$threads OMP_NUM_THREADS=$threads \

@@ -16,7 +16,7 @@ after torch.cuda.synchronize().
 
 Usage: tools/bench_torch.py --weights FILE.h5 [--input X.npy] [--class 0]
        [--methods forward,gradcam,gradcam++,igcam,scorecam,batched-gradcam] [--size 224]
-       [--repeats 10] [--warmup 2] [--steps 50] [--batch 50] [--images 64]
+       [--repeats 10] [--warmup 2] [--steps 50] [--batch 50] [--only-batch] [--images 64]
        [--batches 1,8,16,32,64] [--threads 2] [--device cpu|cuda] [--tf32]
 """
 import argparse
@@ -131,6 +131,8 @@ def main(argv):
     p.add_argument("--warmup", type=int, default=2)
     p.add_argument("--steps", type=int, default=50)
     p.add_argument("--batch", type=int, default=50)
+    p.add_argument("--only-batch", action="store_true",
+                   help="time IG-CAM and Score-CAM in passes of --batch only, not also of 10")
     p.add_argument("--images", type=int, default=64, help="batched-gradcam: images explained")
     p.add_argument("--batches", default="1,8,16,32,64", help="batched-gradcam: images per pass to time")
     p.add_argument("--threads", type=int, default=os.cpu_count())
@@ -139,9 +141,16 @@ def main(argv):
     args = p.parse_args(argv)
 
     torch.set_num_threads(args.threads)
-    torch.backends.cuda.matmul.allow_tf32 = args.tf32
-    torch.backends.cudnn.allow_tf32 = args.tf32
-    torch.set_float32_matmul_precision("high" if args.tf32 else "highest")
+    if hasattr(torch.backends.cudnn, "conv"):
+        # PyTorch 2.9 and later (torch.backends.cudnn.conv is new there): the allow_tf32 flags
+        # are deprecated for these. Older versions' backend modules refuse unknown names.
+        precision = "tf32" if args.tf32 else "ieee"
+        torch.backends.cuda.matmul.fp32_precision = precision
+        torch.backends.cudnn.conv.fp32_precision = precision
+    else:
+        torch.backends.cuda.matmul.allow_tf32 = args.tf32
+        torch.backends.cudnn.allow_tf32 = args.tf32
+        torch.set_float32_matmul_precision("high" if args.tf32 else "highest")
     device = torch.device(args.device)
     if device.type == "cuda":
         torch.backends.cudnn.benchmark = True  # what a good GPU user sets for fixed shapes
@@ -226,7 +235,7 @@ def main(argv):
         if name in batched:
             results = []
             chunks = sorted({min(int(b), args.images) for b in args.batches.split(",") if b}) \
-                if name == "batched-gradcam" else sorted({args.batch, 10}, reverse=True)
+                if name == "batched-gradcam" else ([args.batch] if args.only_batch else sorted({args.batch, 10}, reverse=True))
             for chunk in chunks:
                 r = timed(args.warmup, args.repeats, batched[name](chunk), args.device)
                 r["variant"] = f"batch {chunk}"

@@ -35,7 +35,13 @@ TEST_CASE("cuda check: a failing CUDA call names call, file, line and status") {
 
 TEST_CASE("cuda check: allocation failures are OutOfMemoryError") {
     CHECK_THROWS_AS(IGCAM_CUDA_CHECK(fake_cuda(cudaErrorMemoryAllocation)), OutOfMemoryError);
-    CHECK_THROWS_AS(IGCAM_CUDNN_CHECK(fake_cudnn(CUDNN_STATUS_ALLOC_FAILED)), OutOfMemoryError);
+    // cuDNN 9: 4003 the host's allocation failure, 4004 the device's; both out of memory.
+    CHECK(static_cast<int>(CUDNN_STATUS_INTERNAL_ERROR_HOST_ALLOCATION_FAILED) == 4003);
+    CHECK(static_cast<int>(CUDNN_STATUS_INTERNAL_ERROR_DEVICE_ALLOCATION_FAILED) == 4004);
+    CHECK_THROWS_AS(IGCAM_CUDNN_CHECK(fake_cudnn(static_cast<cudnnStatus_t>(4003))), OutOfMemoryError);
+    CHECK_THROWS_AS(IGCAM_CUDNN_CHECK(fake_cudnn(static_cast<cudnnStatus_t>(4004))), OutOfMemoryError);
+    CHECK_THROWS_AS(IGCAM_CUDNN_CHECK(fake_cudnn(CUDNN_STATUS_INTERNAL_ERROR)), CudaError);
+    CHECK_FALSE(cuda::is_out_of_memory(CUDNN_STATUS_INTERNAL_ERROR));
     CHECK_THROWS_AS(IGCAM_CUBLAS_CHECK(fake_cublas(CUBLAS_STATUS_ALLOC_FAILED)), OutOfMemoryError);
 }
 

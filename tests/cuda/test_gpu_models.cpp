@@ -96,7 +96,9 @@ TEST_CASE("gpu determinism: the same explanation twice is bitwise identical") {
 }
 
 TEST_CASE("gpu memory: IG-CAM under a device memory budget falls back to smaller chunks with the same map") {
-    // 1e-5: each chunk size is its own cuDNN problem, whose measured-fastest algorithm may
-    // sum in another order; rows stay independent, so only float32 rounding can differ.
-    test::check_memory_fallback(kGpu, DType::F32, 1e-5);
+    // 1e-4: each chunk size is its own cuDNN problem, whose measured-fastest algorithm
+    // (chosen by timing, per size) may sum in another order, and IG-CAM's map sums 50 such
+    // steps; rows stay independent, so only float32 rounding can differ. 1e-5 is within a
+    // few float32 roundings of such sums and too tight for that.
+    test::check_memory_fallback(kGpu, DType::F32, 1e-4);
 }
