@@ -6,12 +6,12 @@
 # mode's table is appended to TABLE as soon as it is done, so a run cut short keeps the
 # finished ones; weights and raw results go under WORK.
 #   tools/bench_gpu.sh IGCAM_BENCH WORK TABLE [--repeats 10] [--models resnet50,vgg16]
-#                      [--methods forward,gradcam,gradcam++,igcam] [--modes strict,tf32]
+#                      [--methods forward,gradcam,gradcam++,igcam,batched-gradcam] [--modes strict,tf32]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 igcam_bench=$1 work=$2 table=$3
 shift 3
-repeats=10 models=resnet50,vgg16 methods=forward,gradcam,gradcam++,igcam modes=strict,tf32
+repeats=10 models=resnet50,vgg16 methods=forward,gradcam,gradcam++,igcam,batched-gradcam modes=strict,tf32
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --repeats) repeats=$2; shift 2 ;;

@@ -24,7 +24,8 @@
 #   tools/gpu_check.sh [--deadline 450] [--quick] [--no-bench] [--bench-methods LIST]
 #                      [--bench-models LIST] [--build]
 #     --quick                 3 timed runs per benchmark entry instead of 10
-#     --bench-methods LIST    default forward,gradcam,gradcam++,igcam (scorecam costs minutes)
+#     --bench-methods LIST    default forward,gradcam,gradcam++,igcam,batched-gradcam (scorecam
+#                             costs minutes)
 #     --bench-models LIST     default resnet50,vgg16
 #     --build                 build for the local GPU when the bundle is missing
 # Environment: IGCAM_GPU_BUNDLE (default .gpu-bundle/igcam-gpu.tar.xz).
@@ -33,7 +34,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 source tools/gpu_steps.sh
 
-deadline=450 repeats=10 bench=1 bench_methods=forward,gradcam,gradcam++,igcam bench_models=resnet50,vgg16 build=0
+deadline=450 repeats=10 bench=1 bench_methods=forward,gradcam,gradcam++,igcam,batched-gradcam bench_models=resnet50,vgg16 build=0
 while [[ $# -gt 0 ]]; do
     case "$1" in
         --deadline) deadline=$2; shift 2 ;;
