@@ -145,22 +145,22 @@ json report_json(const models::Model& model, const std::string& layer, const Exp
 }
 
 void print_summary(std::ostream& out, const std::vector<ImageRecord>& images, const std::string& layer) {
-    char line[512];
+    // Text of any length (paths, class names) goes through the stream; snprintf formats
+    // numbers only, into a buffer that always holds them.
+    char numbers[96];
     for (const ImageRecord& r : images) {
-        std::snprintf(line, sizeof line, "%s: class %lld '%s' (logit %.5g, probability %.4f); layer %s %s\n",
-                      r.path.c_str(), static_cast<long long>(r.class_index), r.class_name.c_str(), r.logit,
-                      r.probability, layer.c_str(), Shape(r.layer_shape).to_string().c_str());
-        out << line;
+        std::snprintf(numbers, sizeof numbers, "logit %.5g, probability %.4f", r.logit, r.probability);
+        out << r.path << ": class " << r.class_index << " '" << r.class_name << "' (" << numbers << "); layer "
+            << layer << " " << Shape(r.layer_shape).to_string() << "\n";
         for (const MethodRecord& m : r.methods) {
-            std::snprintf(line, sizeof line, "  %-12s %10.1f ms%s", m.name.c_str(), m.ms,
-                          m.zero_map ? "  (all-zero map)" : "");
-            out << line;
+            std::snprintf(numbers, sizeof numbers, "%10.1f ms", m.ms);
+            out << "  " << m.name << std::string(m.name.size() < 12 ? 12 - m.name.size() : 0, ' ') << " " << numbers
+                << (m.zero_map ? "  (all-zero map)" : "");
             if (m.completeness) {
-                std::snprintf(line, sizeof line, "  completeness gap %.3g%% (%d steps, %s, delta %s)",
-                              100 * m.completeness->relative_gap, m.params["steps"].get<int>(),
-                              m.params["riemann"].get<std::string>().c_str(),
-                              m.params["delta"].get<std::string>().c_str());
-                out << line;
+                std::snprintf(numbers, sizeof numbers, "%.3g%% (%d steps, ", 100 * m.completeness->relative_gap,
+                              m.params["steps"].get<int>());
+                out << "  completeness gap " << numbers << m.params["riemann"].get<std::string>() << ", delta "
+                    << m.params["delta"].get<std::string>() << ")";
             }
             out << "\n";
         }

@@ -39,6 +39,7 @@ step() {
         steps_any_failed=1
         return 124
     fi
+    local first_line=$(($(cat "$steps_out/$log" 2>/dev/null | wc -l) + 1))  # this step's part of LOG
     echo "==== $name: $* (at most ${limit} s, started $(date -u +%H:%M:%S))" >>"$steps_out/$log"
     local start=$SECONDS status=0
     timeout --kill-after=5 "$limit" "$@" >>"$steps_out/$log" 2>&1 || status=$?
@@ -53,7 +54,7 @@ step() {
     if ((status != 0)); then
         steps_any_failed=1
         echo "---- the last lines of $log:"
-        tail -n 25 "$steps_out/$log" | sed 's/^/    /'
+        tail -n "+$first_line" "$steps_out/$log" | tail -n 25 | sed 's/^/    /'
     fi
     return "$status"
 }

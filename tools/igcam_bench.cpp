@@ -19,6 +19,7 @@
 #include "cam/capture.h"
 #include "cam/pipeline.h"
 #include "core/backend.h"
+#include "core/error.h"
 #include "core/io/npy.h"
 #include "core/random.h"
 #include "models/load.h"
@@ -119,8 +120,20 @@ std::vector<int64_t> batches_of(const std::string& name, const Options& o) {
         std::vector<int64_t> out;
         std::stringstream list(o.batches);
         std::string item;
-        while (std::getline(list, item, ','))
-            if (!item.empty()) out.push_back(std::min<int64_t>(std::stoll(item), o.images));
+        while (std::getline(list, item, ',')) {
+            if (item.empty()) continue;
+            std::size_t used = 0;
+            int64_t value = 0;
+            try {
+                value = std::stoll(item, &used);
+            } catch (const std::exception&) {
+                used = 0;
+            }
+            IGCAM_CHECK(used == item.size() && value >= 1, ValueError, "--batches: '", item,
+                        "' is not a positive whole number (expected a comma list such as 1,8,16)");
+            out.push_back(std::min<int64_t>(value, o.images));
+        }
+        IGCAM_CHECK(!out.empty(), ValueError, "--batches is empty (expected a comma list such as 1,8,16)");
         std::sort(out.begin(), out.end());
         out.erase(std::unique(out.begin(), out.end()), out.end());
         return out;
@@ -161,6 +174,12 @@ int main(int argc, char** argv) {
     app.add_option("--device", o.device, "cpu, cuda, cuda:N or auto")->capture_default_str();
     app.add_flag("--tf32", o.tf32, "On a GPU, TF32 tensor-core math for float32 convolutions and GEMMs");
     CLI11_PARSE(app, argc, argv);
+    try {
+        batches_of("batched-gradcam", o);  // a bad --batches is a usage error, found before any work
+    } catch (const ValueError& e) {
+        std::cerr << "error: " << e.what() << "\n";
+        return 2;
+    }
     try {
         const Setup s = make_setup(o);
         nlohmann::json out = {{"tool", "igcam"},

@@ -35,6 +35,7 @@ check "some step failed: exit 1" test "$status" = 1
 check "the quick step passed" grep -Eq '^quick step +passed +[0-9]+s$' "$work/out/summary.txt"
 check "the failing step's status" grep -Eq '^failing step +FAILED \(exit 3, see steps.log\)' "$work/out/summary.txt"
 check "the failing step's tail printed" grep -q '    what went wrong' "$work/stdout"
+check "the failing step's tail is its own part of the shared log" bash -c "! grep -q '    quick output' '$work/stdout'"
 check "the slow step was cut at the deadline" grep -Eq '^slow step +CUT at its [0-9]+ s limit' "$work/out/summary.txt"
 slow_seconds=$(grep '^slow step' "$work/out/summary.txt" | grep -Eo '[0-9]+s$' | tr -d s)
 check "the slow step ran under 15 s, not 60" test "${slow_seconds:-99}" -lt 15
