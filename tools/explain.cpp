@@ -53,16 +53,20 @@ void run_explain(const ExplainOptions& o, std::ostream& out) {
 
     const std::vector<std::string> stems = unique_stems(o.images);
     ImageFiles files(o.images, model.preprocess, o.dtype, o.device);
-    std::error_code error;
-    std::filesystem::create_directories(o.out_dir, error);
-    IGCAM_CHECK(!error && std::filesystem::is_directory(o.out_dir), IoError, o.out_dir,
-                ": cannot create the output directory");
+    // Created for the temporaries, removed again if the run fails.
+    io::OutputDirectory out_dir(o.out_dir);
     // Both staged before anything is computed: a --dump path that collides with the report
     // fails now, not after the run.
     io::StagedFiles staged;
     io::StagedFile& report_file = staged.add((std::filesystem::path(o.out_dir) / "report.json").string());
     std::unique_ptr<h5::Writer> dump;
-    if (!o.dump.empty()) dump = std::make_unique<h5::Writer>(staged.add(o.dump));
+    if (!o.dump.empty()) {
+        try {
+            dump = std::make_unique<h5::Writer>(staged.add(o.dump));
+        } catch (const ValueError& e) {
+            throw UsageError(e.what());  // --dump names the report's path: the flags disagree
+        }
+    }
 
     // Compute, batch by batch; record and write each image as its batch is done, so only
     // the current batch's tensors are alive.
@@ -91,6 +95,7 @@ void run_explain(const ExplainOptions& o, std::ostream& out) {
         dump->close();
     }
     staged.commit_all();
+    out_dir.keep();
     if (o.json) {
         out << report.dump(2) << "\n";
         return;

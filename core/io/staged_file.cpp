@@ -32,9 +32,30 @@ void write_text_file(const StagedFile& file, const std::string& text) {
 }
 
 StagedFile& StagedFiles::add(const std::string& path) {
-    for (const StagedFile& f : files_)
-        IGCAM_CHECK(f.path() != path, ValueError, path, ": two outputs of this run would be written there");
+    std::error_code error;
+    std::filesystem::path target = std::filesystem::weakly_canonical(std::filesystem::absolute(path, error), error);
+    if (error) target = std::filesystem::absolute(path).lexically_normal();
+    IGCAM_CHECK(targets_.insert(target.string()).second, ValueError, path,
+                ": two outputs of this run would be written there");
     return files_.emplace_back(path);
+}
+
+OutputDirectory::OutputDirectory(const std::string& path) {
+    namespace fs = std::filesystem;
+    std::error_code error;
+    for (fs::path p = fs::absolute(path, error).lexically_normal(); !p.empty() && !fs::exists(p, error);
+         p = p.parent_path()) {
+        created_.insert(created_.begin(), p);
+        if (p == p.parent_path()) break;
+    }
+    fs::create_directories(path, error);
+    IGCAM_CHECK(!error && fs::is_directory(path, error), IoError, path, ": cannot create the output directory");
+}
+
+OutputDirectory::~OutputDirectory() {
+    if (kept_) return;
+    std::error_code error;
+    for (auto p = created_.rbegin(); p != created_.rend(); ++p) std::filesystem::remove(*p, error);  // empty ones only
 }
 
 void StagedFiles::commit_all() {

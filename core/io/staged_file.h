@@ -9,7 +9,10 @@
 #pragma once
 
 #include <deque>
+#include <filesystem>
+#include <set>
 #include <string>
+#include <vector>
 
 namespace igcam::io {
 
@@ -40,7 +43,8 @@ class StagedFiles {
 public:
     // A file to be written at `path` when the run succeeds: write it into the returned
     // StagedFile's temporary (the reference stays valid while this object lives). Throws
-    // ValueError when the run already stages that path.
+    // ValueError when the run already stages that file, under any spelling of its path
+    // (paths are compared made absolute and normalised, symbolic links resolved).
     StagedFile& add(const std::string& path);
     std::size_t size() const { return files_.size(); }
     // Moves every staged file into place, in the order they were added. Every temporary
@@ -51,6 +55,25 @@ public:
 
 private:
     std::deque<StagedFile> files_;
+    std::set<std::string> targets_;  // the staged paths, normalised
+};
+
+// A run's output directory: created at construction when missing (with its missing
+// parents; IoError when it cannot be), and removed again at destruction, with the parents
+// it needed, unless keep() was called. Only empty directories are removed, so a failed run
+// leaves no empty folder behind and never removes anything it did not make. Declare it
+// before the StagedFiles whose temporaries it holds, so they are gone first.
+class OutputDirectory {
+public:
+    explicit OutputDirectory(const std::string& path);
+    ~OutputDirectory();
+    OutputDirectory(const OutputDirectory&) = delete;
+    OutputDirectory& operator=(const OutputDirectory&) = delete;
+    void keep() { kept_ = true; }
+
+private:
+    std::vector<std::filesystem::path> created_;  // outermost first
+    bool kept_ = false;
 };
 
 }  // namespace igcam::io

@@ -10,11 +10,16 @@ include(${CMAKE_CURRENT_LIST_DIR}/common.cmake)
 # in the output directory.
 function(expect_failure code pattern)
   file(REMOVE_RECURSE ${WORK}/fail)
-  run_tool(${code} out ${ARGN} --out ${WORK}/fail --quiet)
+  run_tool(${code} out ${ARGN} --out ${WORK}/fail/out --quiet)
   expect_single_error("${out}" "${out_err}" "${pattern}")
   file(GLOB_RECURSE left ${WORK}/fail/*)
   if(left)
     message(FATAL_ERROR "a failing run left files behind: ${left}")
+  endif()
+  # The run created the output directory (and its missing parent, fail/) for its temporaries; a
+  # failure removes it again.
+  if(EXISTS ${WORK}/fail)
+    message(FATAL_ERROR "a failing run left its output directory ${WORK}/fail behind")
   endif()
 endfunction()
 
@@ -147,4 +152,7 @@ expect_failure(2 "unknown class 'giraffe'" --weights ${WEIGHTS} --image ${first}
 expect_failure(2 "class 99 is out of range" --weights ${WEIGHTS} --image ${first} --class 99)
 expect_failure(2 "unknown method 'gradcam\\+'" --weights ${WEIGHTS} --image ${first} --method gradcam,gradcam+)
 expect_failure(2 "" --weights ${WEIGHTS} --image ${first} --riemann sideways)
+# --dump names report.json under another spelling of its path.
+expect_failure(2 "${WORK}/fail/out/sub/../report.json: two outputs of this run would be written there"
+               --weights ${WEIGHTS} --image ${first} --dump ${WORK}/fail/out/sub/../report.json)
 message(STATUS "igcam-run explanations: OK (${image_count} images)")
