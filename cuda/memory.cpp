@@ -39,9 +39,15 @@ struct DeviceCache {
 std::mutex cache_mutex;
 std::map<int, DeviceCache> caches;
 
-void free_cached(DeviceCache& cache) {
-    for (auto& [size, pointer] : cache.free_blocks) cudaFree(pointer);
+// Returns the bytes handed back.
+std::size_t free_cached(DeviceCache& cache) {
+    std::size_t bytes = 0;
+    for (auto& [size, pointer] : cache.free_blocks) {
+        cudaFree(pointer);
+        bytes += size;
+    }
     cache.free_blocks.clear();
+    return bytes;
 }
 
 }  // namespace
@@ -94,11 +100,11 @@ void release(void* pointer, std::size_t bytes, int device) noexcept {
     }
 }
 
-void empty_cache(int device) {
+std::size_t empty_cache(int device) {
     Context& ctx = context(device);
     IGCAM_CUDA_CHECK(cudaStreamSynchronize(ctx.stream()));
     std::lock_guard<std::mutex> lock(cache_mutex);
-    free_cached(caches[device]);
+    return free_cached(caches[device]);
 }
 
 std::size_t empty_all_caches() {
@@ -109,13 +115,7 @@ std::size_t empty_all_caches() {
             if (!cache.free_blocks.empty()) devices.push_back(device);
     }
     std::size_t released = 0;
-    for (const int device : devices) {
-        Context& ctx = context(device);
-        IGCAM_CUDA_CHECK(cudaStreamSynchronize(ctx.stream()));
-        std::lock_guard<std::mutex> lock(cache_mutex);
-        for (const auto& [size, pointer] : caches[device].free_blocks) released += size;
-        free_cached(caches[device]);
-    }
+    for (const int device : devices) released += empty_cache(device);
     return released;
 }
 

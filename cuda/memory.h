@@ -18,8 +18,8 @@ void* allocate(std::size_t bytes, int device);
 // Returns a block from allocate(); it is reused only by later work on the same stream, so
 // kernels already queued that read it finish first.
 void release(void* pointer, std::size_t bytes, int device) noexcept;
-// Hands every cached block of `device` back to the driver.
-void empty_cache(int device);
+// Hands every cached block of `device` back to the driver; returns the bytes handed back.
+std::size_t empty_cache(int device);
 // The same on every device that has cached blocks; returns the bytes handed back. For the
 // pipeline's out-of-memory retry: cuBLAS and cuDNN allocate beside this cache.
 std::size_t empty_all_caches();
