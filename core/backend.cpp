@@ -41,6 +41,11 @@ int cuda_device_count() {
 
 int cpu_threads() { return cpu::num_threads(); }
 
+void set_cpu_threads(int threads) {
+    cpu::set_num_threads(threads);
+    cpu::set_blas_threads(cpu::num_threads());
+}
+
 // The switch lives with the CUDA context, which reads it; without a CUDA backend nothing
 // could use TF32.
 void set_tf32(bool enabled) {

@@ -15,6 +15,10 @@ bool cuda_built();
 int cuda_device_count();
 // Threads igcam's CPU work runs on (IGCAM_NUM_THREADS, else one per core).
 int cpu_threads();
+// Sets that count, for igcam's loops, oneDNN and the BLAS alike; only before any CPU work
+// (std::logic_error after, unless it is the same count). An MPI rank gets its share of the
+// node's cores this way.
+void set_cpu_threads(int threads);
 // One line for logs and reports: BLAS, threads, the float32 convolution path, CUDA state.
 std::string backend_summary();
 

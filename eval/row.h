@@ -26,6 +26,7 @@ struct Row {
     double score = 0;            // Y: s(x)[c] (fidelity rows)
     double masked_score = 0;     // O (fidelity rows)
     double map_ms = 0, metrics_ms = 0;
+    bool timed = true;           // false: the milliseconds are not recorded (igcam-eval --no-timings)
 };
 
 }  // namespace igcam::eval

@@ -1,9 +1,11 @@
 #include "tools/eval_rows.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
 
 #include "core/error.h"
+#include "core/io/staged_file.h"
 #include "tools/usage_error.h"
 
 namespace igcam::tools {
@@ -25,8 +27,8 @@ json row_to_json(const eval::Row& r, int64_t rows_of_image) {
         for (const auto& [name, value] : r.metrics) metrics[name] = value ? json(*value) : json(nullptr);
         j.update({{"class", r.class_name},       {"class_index", r.class_index},   {"method", r.method},
                   {"localisation", r.localisation}, {"fidelity", r.fidelity},    {"difficult_only", r.difficult_only},
-                  {"metrics", metrics},          {"score", r.score},               {"masked_score", r.masked_score},
-                  {"map_ms", r.map_ms},          {"metrics_ms", r.metrics_ms}});
+                  {"metrics", metrics},          {"score", r.score},               {"masked_score", r.masked_score}});
+        if (r.timed) j.update({{"map_ms", r.map_ms}, {"metrics_ms", r.metrics_ms}});
     }
     j["rows_of_image"] = rows_of_image;
     return j;
@@ -53,8 +55,11 @@ eval::Row row_from_json(const json& j, const std::string& where) {
             r.metrics[name] = value.is_null() ? std::nullopt : std::optional<double>(value.get<double>());
         r.score = j.at("score").get<double>();
         r.masked_score = j.at("masked_score").get<double>();
-        r.map_ms = j.at("map_ms").get<double>();
-        r.metrics_ms = j.at("metrics_ms").get<double>();
+        r.timed = j.contains("map_ms");
+        if (r.timed) {
+            r.map_ms = j.at("map_ms").get<double>();
+            r.metrics_ms = j.at("metrics_ms").get<double>();
+        }
         return r;
     } catch (const json::exception& e) {
         detail::throw_error<FormatError>(where, ": not a row igcam-eval wrote (", e.what(), ")");
@@ -164,10 +169,44 @@ RowWriter::RowWriter(const std::string& path, const json& settings, bool append)
     }
 }
 
-void RowWriter::write_image(const std::vector<eval::Row>& rows) {
-    for (const eval::Row& r : rows) out_ << row_to_json(r, static_cast<int64_t>(rows.size())).dump() << "\n";
+std::string RowWriter::lines(const std::vector<eval::Row>& rows) {
+    std::string text;
+    for (const eval::Row& r : rows) text.append(row_to_json(r, static_cast<int64_t>(rows.size())).dump()).push_back('\n');
+    return text;
+}
+
+void RowWriter::append(const std::string& lines) {
+    out_ << lines;
     out_.flush();
     IGCAM_CHECK(out_, IoError, path_, ": cannot write the rows file (disk full?)");
+}
+
+void order_rows_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    IGCAM_CHECK(in, IoError, path, ": cannot read the rows file");
+    std::string header, line;
+    std::getline(in, header);
+    // Each image's lines (consecutive in the file), keyed by its index.
+    std::vector<std::pair<int64_t, std::string>> images;
+    int64_t last = -1;
+    bool ordered = true;
+    while (std::getline(in, line)) {
+        const int64_t index = json::parse(line).at("index").get<int64_t>();
+        if (images.empty() || index != last) {
+            ordered = ordered && (images.empty() || index > last);
+            images.emplace_back(index, std::string());
+            last = index;
+        }
+        images.back().second.append(line).push_back('\n');
+    }
+    in.close();
+    if (ordered) return;
+    std::stable_sort(images.begin(), images.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    std::string text = header + "\n";
+    for (const auto& [index, lines] : images) text += lines;
+    io::StagedFile file(path);
+    io::write_text_file(file, text);
+    file.commit();
 }
 
 }  // namespace igcam::tools

@@ -38,12 +38,18 @@ RowFileContents resume_rows(const std::string& path, const nlohmann::json& setti
 // Reads a complete rows file (the summary's input).
 std::vector<eval::Row> read_rows(const std::string& path);
 
+// Rewrites a complete rows file with its images in dataset order (each image's lines kept
+// as they are), when they are not in that order already; the header stays first.
+void order_rows_file(const std::string& path);
+
 class RowWriter {
 public:
     // Appends to `path`; a new file gets the header first.
     RowWriter(const std::string& path, const nlohmann::json& settings, bool append);
-    // One image's rows, then a flush.
-    void write_image(const std::vector<eval::Row>& rows);
+    // One image's rows as the file's lines (what an MPI rank sends rank 0).
+    static std::string lines(const std::vector<eval::Row>& rows);
+    // Appends one image's lines, then flushes.
+    void append(const std::string& lines);
 
 private:
     std::string path_;

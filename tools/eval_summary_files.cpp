@@ -93,6 +93,7 @@ json summary_json(const std::vector<eval::MethodSummary>& summary, const std::ve
             (r.skipped ? skipped : failed) += 1;
             continue;
         }
+        if (!r.timed) continue;
         map_ms[r.method].first += r.map_ms, map_ms[r.method].second += 1;
         metric_ms[r.method].first += r.metrics_ms, metric_ms[r.method].second += 1;
     }
@@ -100,8 +101,11 @@ json summary_json(const std::vector<eval::MethodSummary>& summary, const std::ve
     for (const auto& [method, total] : map_ms)
         timing[method] = {{"map_ms_per_row", total.first / static_cast<double>(total.second)},
                           {"metrics_ms_per_row", metric_ms[method].first / static_cast<double>(metric_ms[method].second)}};
-    return {{"settings", settings}, {"methods", methods}, {"failed_images", failed}, {"skipped_images", skipped},
-            {"bootstrap", "95 % percentile interval over images, numpy's linear rule"}, {"timing", timing}};
+    json out = {{"settings", settings}, {"methods", methods}, {"failed_images", failed}, {"skipped_images", skipped},
+                {"bootstrap", "95 % percentile interval over images, numpy's linear rule"}};
+    // Without timings (--no-timings) the file is the same, byte for byte, run to run.
+    if (!timing.empty()) out["timing"] = timing;
+    return out;
 }
 
 void write_summary_files(const std::string& out_dir, const std::vector<eval::MethodSummary>& summary,

@@ -2,7 +2,8 @@
 // number, the settings, and the time per row), OUT/summary.csv (one line per method),
 // OUT/summary.md (the paper-shaped table: mean [95 % interval] per method and metric).
 // summary.csv and summary.md hold no timings, so an interrupted and resumed run writes them
-// byte for byte as an uninterrupted one; summary.json's "timing" is the only part that varies.
+// byte for byte as an uninterrupted one; summary.json's "timing" is the only part that varies
+// (and is left out when the rows hold no timings: igcam-eval --no-timings).
 #pragma once
 
 #include <ostream>

@@ -23,6 +23,7 @@
 #include "tools/eval_summary_files.h"
 #include "tools/evaluate_sanity.h"
 #include "tools/progress_bar.h"
+#include "tools/ranks.h"
 #include "tools/usage_error.h"
 
 namespace igcam::tools {
@@ -85,6 +86,7 @@ json settings_json(const EvaluateOptions& o, const models::Model& model, const s
             {"tolerance", o.tolerance},
             {"max_box_fraction", o.max_box_fraction},
             {"steps", o.steps},
+            {"timings", o.timings},
             {"igcam", {{"preset", o.igcam_preset}, {"steps", g.steps}, {"riemann", cam::to_string(g.riemann)},
                        {"delta", cam::to_string(g.delta)}, {"relu", cam::to_string(g.relu)},
                        {"reduce", cam::to_string(g.reduce)}, {"baseline", o.baseline}}}};
@@ -112,9 +114,10 @@ struct Pair {
 
 class Evaluation {
 public:
+    // `emit` takes each image's rows as soon as they are complete.
     Evaluation(const EvaluateOptions& o, const models::Model& model, const std::string& layer,
-               const eval::Dataset& data, RowWriter& writer)
-        : o_(o), model_(model), data_(data), writer_(writer) {
+               const eval::Dataset& data, std::function<void(const std::vector<eval::Row>&)> emit)
+        : o_(o), model_(model), data_(data), emit_(std::move(emit)) {
         request_.methods = o.methods;
         request_.layer = layer;
         request_.igcam = o.igcam;
@@ -127,10 +130,8 @@ public:
         fidelity_.steps = o.steps;
     }
 
-    // Evaluates samples `todo` (dataset indices), writing each image's rows as it completes.
-    // `done(images)` is called after each image's rows are written.
-    void run(const std::vector<std::size_t>& todo, const std::function<void(int64_t)>& done) {
-        done_ = &done;
+    // Evaluates samples `todo` (dataset indices), emitting each image's rows as it completes.
+    void run(const std::vector<std::size_t>& todo) {
         for (std::size_t begin = 0; begin < todo.size(); begin += kChunkImages) {
             const std::vector<std::size_t> chunk(todo.begin() + static_cast<std::ptrdiff_t>(begin),
                                                  todo.begin() + static_cast<std::ptrdiff_t>(std::min(todo.size(), begin + kChunkImages)));
@@ -138,13 +139,11 @@ public:
         }
     }
 
-    int64_t failed() const { return failed_; }
-
 private:
-    void write(const std::vector<eval::Row>& rows) {
-        writer_.write_image(rows);
-        ++written_;
-        if (done_ != nullptr && *done_) (*done_)(written_);
+    void write(std::vector<eval::Row>& rows) {
+        if (!o_.timings)
+            for (eval::Row& r : rows) r.timed = false;
+        emit_(rows);
     }
 
     void fail(std::size_t sample, const std::string& message) {
@@ -153,8 +152,8 @@ private:
         r.image = data_.samples[sample].id;
         r.failed = true;
         r.error = message;
-        write({r});
-        ++failed_;
+        std::vector<eval::Row> rows{r};
+        write(rows);
         std::cerr << "error: " << message << " (recorded as a failed row)\n";
     }
 
@@ -164,7 +163,8 @@ private:
         r.image = data_.samples[sample].id;
         r.failed = r.skipped = true;
         r.error = reason;
-        write({r});
+        std::vector<eval::Row> rows{r};
+        write(rows);
     }
 
     std::optional<Loaded> load(std::size_t index) {
@@ -374,61 +374,121 @@ private:
     const EvaluateOptions& o_;
     const models::Model& model_;
     const eval::Dataset& data_;
-    RowWriter& writer_;
+    std::function<void(const std::vector<eval::Row>&)> emit_;
     cam::ExplainOptions request_;
     eval::FidelityOptions fidelity_;
-    int64_t failed_ = 0, written_ = 0;
-    const std::function<void(int64_t)>* done_ = nullptr;
 };
 
 }  // namespace
 
-EvaluateResult run_evaluate(const EvaluateOptions& o, std::ostream& out) {
-    const models::Model model = load_tool_model(o.weights, o.dtype, o.preprocess, o.device);
-    const std::string layer = resolve_layer(model, o.layer);
+namespace {
 
-    eval::Dataset data = eval::load_dataset(o.data, model.class_names, o.dataset);
-    if (o.limit > 0 && static_cast<int64_t>(data.samples.size()) > o.limit)
-        data.samples.resize(static_cast<std::size_t>(o.limit));
-    const json settings = settings_json(o, model, layer, data);
+// The dataset indices still to do, as rank 0 sends them to the others.
+std::string encode_indices(const std::vector<std::size_t>& indices) {
+    std::string bytes;
+    for (std::size_t i : indices) bytes.append(std::to_string(i)).push_back(' ');
+    return bytes;
+}
+std::vector<std::size_t> decode_indices(const std::string& bytes) {
+    std::vector<std::size_t> indices;
+    std::size_t begin = 0;
+    for (std::size_t end = bytes.find(' '); end != std::string::npos; begin = end + 1, end = bytes.find(' ', begin))
+        indices.push_back(static_cast<std::size_t>(std::stoull(bytes.substr(begin, end - begin))));
+    return indices;
+}
 
-    std::error_code error;
-    fs::create_directories(o.out_dir, error);
-    IGCAM_CHECK(!error && fs::is_directory(o.out_dir), IoError, o.out_dir, ": cannot create the output directory");
-    if (!o.dump.empty()) {
-        fs::create_directories(o.dump, error);
-        IGCAM_CHECK(!error && fs::is_directory(o.dump), IoError, o.dump, ": cannot create the dump directory");
-    }
+}  // namespace
+
+EvaluateResult run_evaluate(const EvaluateOptions& o, std::ostream& out, Ranks& ranks) {
+    // Every rank: the model, the dataset and the settings; a problem is reported once.
+    std::optional<models::Model> loaded;
+    std::string layer;
+    eval::Dataset data;
+    json settings;
+    ranks.together([&] {
+        IGCAM_CHECK(!ranks.many() || o.dump.empty(), UsageError,
+                    "--dump writes from one process: run it without mpirun");
+        loaded.emplace(load_tool_model(o.weights, o.dtype, o.preprocess, o.device));
+        layer = resolve_layer(*loaded, o.layer);
+        data = eval::load_dataset(o.data, loaded->class_names, o.dataset);
+        if (o.limit > 0 && static_cast<int64_t>(data.samples.size()) > o.limit)
+            data.samples.resize(static_cast<std::size_t>(o.limit));
+        settings = settings_json(o, *loaded, layer, data);
+    });
+    const models::Model& model = *loaded;
     const std::string rows_path = (fs::path(o.out_dir) / "rows.jsonl").string();
-    std::set<int64_t> done;
-    const bool append = o.resume && fs::exists(rows_path);
-    if (append) {
-        const RowFileContents previous = resume_rows(rows_path, settings);
-        done = previous.images;
-        out << "resuming " << rows_path << ": " << done.size() << " of " << data.samples.size() << " images done"
-            << (previous.cut_bytes > 0 ? ", an incomplete last image cut off" : "") << "\n";
-    } else {
-        IGCAM_CHECK(!fs::exists(rows_path), UsageError, rows_path,
-                    " exists: pass --resume to continue that run, or choose another --out");
-    }
 
+    // Rank 0: the output folder, and what an earlier run left there.
     std::vector<std::size_t> todo;
-    for (std::size_t i = 0; i < data.samples.size(); ++i)
-        if (done.count(static_cast<int64_t>(i)) == 0) todo.push_back(i);
+    bool append = false;
+    ranks.together([&] {
+        if (!ranks.root()) return;
+        std::error_code error;
+        fs::create_directories(o.out_dir, error);
+        IGCAM_CHECK(!error && fs::is_directory(o.out_dir), IoError, o.out_dir, ": cannot create the output directory");
+        if (!o.dump.empty()) {
+            fs::create_directories(o.dump, error);
+            IGCAM_CHECK(!error && fs::is_directory(o.dump), IoError, o.dump, ": cannot create the dump directory");
+        }
+        std::set<int64_t> done;
+        append = o.resume && fs::exists(rows_path);
+        if (append) {
+            const RowFileContents previous = resume_rows(rows_path, settings);
+            done = previous.images;
+            out << "resuming " << rows_path << ": " << done.size() << " of " << data.samples.size() << " images done"
+                << (previous.cut_bytes > 0 ? ", an incomplete last image cut off" : "") << "\n";
+        } else {
+            IGCAM_CHECK(!fs::exists(rows_path), UsageError, rows_path,
+                        " exists: pass --resume to continue that run, or choose another --out");
+        }
+        for (std::size_t i = 0; i < data.samples.size(); ++i)
+            if (done.count(static_cast<int64_t>(i)) == 0) todo.push_back(i);
+    });
+    todo = decode_indices(ranks.broadcast(encode_indices(todo)));
+    std::vector<std::size_t> mine;
+    for (std::size_t k : share_of(todo.size(), ranks.rank(), ranks.size())) mine.push_back(todo[k]);
 
     EvaluateResult result;
     result.images = static_cast<int64_t>(data.samples.size());
     result.evaluated = static_cast<int64_t>(todo.size());
+    ranks.begin_work("the job stopped before it finished (a rank died, or it was cancelled); the rows written so far "
+                     "are in " + rows_path + ": run the same command with --resume, with any number of ranks");
+    if (!ranks.root()) {
+        Evaluation evaluation(o, model, layer, data, [&](const std::vector<eval::Row>& rows) {
+            Gather::send_item(ranks, RowWriter::lines(rows));
+        });
+        evaluation.run(mine);
+        Gather::send_done(ranks);
+        result.exit_code = Gather::wait_finish(ranks);
+        ranks.end_work();
+        return result;
+    }
+
     const auto started = std::chrono::steady_clock::now();
     {
         RowWriter writer(rows_path, settings, append);
-        Evaluation evaluation(o, model, layer, data, writer);
-        ProgressBar bar(!o.quiet);
+        // One process draws a bar on a terminal; an MPI job's rank 0 prints lines.
+        ProgressBar bar(!o.quiet, ranks.launched() ? ProgressBar::Lines : ProgressBar::Bar);
         bar.begin("evaluating");
-        evaluation.run(todo, [&](int64_t images) { bar.update(images, static_cast<int64_t>(todo.size())); });
+        const int64_t total = static_cast<int64_t>(todo.size());
+        int64_t images_done = 0;
+        auto take = [&](const std::string& lines) {
+            writer.append(lines);
+            bar.update(++images_done, total);
+        };
+        Gather gather(ranks, take, [&] { bar.update(images_done, total); });
+        Evaluation evaluation(o, model, layer, data, [&](const std::vector<eval::Row>& rows) {
+            const std::string lines = RowWriter::lines(rows);
+            gather.local([&] { take(lines); });
+        });
+        evaluation.run(mine);
+        gather.wait();
         bar.end();
     }
     const double seconds = ms_since(started) / 1000.0;
+    // Rows arrive in the order images finish; the file ends in dataset order, so it does not
+    // depend on the ranks, their speed, or where a run was interrupted.
+    order_rows_file(rows_path);
 
     const std::vector<eval::Row> rows = read_rows(rows_path);
     for (const eval::Row& r : rows) result.failed += r.failed && !r.skipped ? 1 : 0;
@@ -440,8 +500,12 @@ EvaluateResult run_evaluate(const EvaluateOptions& o, std::ostream& out) {
     print_summary_table(out, summary);
     out << "evaluated " << result.evaluated << " images in " << seconds << " s";
     if (seconds > 0 && result.evaluated > 0) out << " (" << static_cast<double>(result.evaluated) / seconds << " images/s)";
+    if (ranks.many()) out << " on " << ranks.size() << " ranks";
     out << "; " << result.failed << " failed; wrote " << o.out_dir << "/summary.{json,csv,md}\n";
     if (o.sanity > 0) run_sanity(o, data, layer, out);
+    result.exit_code = result.failed > 0 ? kExitSomeImagesFailed : 0;
+    Gather::send_finish(ranks, result.exit_code);
+    ranks.end_work();
     return result;
 }
 

@@ -21,6 +21,7 @@
 #include "eval/fidelity.h"
 #include "eval/metric_registry.h"
 #include "eval/metrics.h"
+#include "tools/ranks.h"
 
 namespace igcam::tools {
 
@@ -62,15 +63,23 @@ struct EvaluateOptions {
     bool quiet = false;
     std::string dump;              // a folder for every map, mask and input (tests, audits)
     int64_t sanity = 0;            // > 0: the cascading-randomisation check on this many images
+    bool timings = true;           // false: rows and summary.json without milliseconds (identical bytes run to run)
     std::string command_line;
 };
 
+// The exit code of a run that finished with some images failed (each recorded as a row).
+inline constexpr int kExitSomeImagesFailed = 5;
+
 struct EvaluateResult {
     int64_t images = 0;       // in the dataset (after --limit)
-    int64_t evaluated = 0;    // computed in this run
-    int64_t failed = 0;       // images whose row is a failure, in the whole rows file
+    int64_t evaluated = 0;    // computed in this run (by all ranks)
+    int64_t failed = 0;       // images whose row is a failure, in the whole rows file (rank 0)
+    int exit_code = 0;        // 0, or kExitSomeImagesFailed; the same on every rank
 };
 
-EvaluateResult run_evaluate(const EvaluateOptions& options, std::ostream& out);
+// Under MPI (tools/ranks.h) every rank calls this: each evaluates its share of the images
+// not yet done (share_of over them, in dataset order), rank 0 gathers the rows, writes
+// rows.jsonl in dataset order and the summary, and prints to `out`.
+EvaluateResult run_evaluate(const EvaluateOptions& options, std::ostream& out, Ranks& ranks);
 
 }  // namespace igcam::tools

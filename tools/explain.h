@@ -20,6 +20,7 @@
 #include "cam/igcam.h"
 #include "cam/registry.h"
 #include "core/dtype.h"
+#include "tools/ranks.h"
 
 namespace igcam::tools {
 
@@ -47,6 +48,8 @@ struct ExplainOptions {
     std::string command_line;           // recorded in the report
 };
 
-void run_explain(const ExplainOptions& options, std::ostream& out);
+// Under MPI (tools/ranks.h) every rank calls this: each explains its share of the images
+// (share_of), rank 0 writes every file and the report and prints to `out`.
+void run_explain(const ExplainOptions& options, std::ostream& out, Ranks& ranks);
 
 }  // namespace igcam::tools

@@ -1,6 +1,8 @@
 #include "tools/explain_report.h"
 
+#include <algorithm>
 #include <cstdio>
+#include <sstream>
 
 #include "cam/postprocess.h"
 #include "cam/target.h"
@@ -46,6 +48,8 @@ json trace_json(const ag::GradientTrace& trace) {
     return out;
 }
 
+}  // namespace
+
 json image_json(const ImageRecord& r) {
     json methods = json::array();
     for (const MethodRecord& m : r.methods) {
@@ -75,7 +79,31 @@ json image_json(const ImageRecord& r) {
     return out;
 }
 
-}  // namespace
+json stats_json(const cam::ExplainStats& stats) {
+    json methods = json::array();
+    for (const cam::MethodStats& m : stats.methods)
+        methods.push_back({{"passes", m.passes}, {"rows", m.rows}, {"memory_retries", m.memory_retries}, {"ms", m.ms}});
+    return {{"images", stats.images},           {"groups", stats.groups},
+            {"batches", stats.batches},         {"batch_sizes", stats.batch_sizes},
+            {"memory_retries", stats.memory_retries}, {"methods", methods}};
+}
+
+void add_stats(cam::ExplainStats& into, const json& other) {
+    into.images += other.at("images").get<int64_t>();
+    into.groups = std::max(into.groups, other.at("groups").get<int64_t>());
+    into.batches += other.at("batches").get<int64_t>();
+    for (int64_t b : other.at("batch_sizes").get<std::vector<int64_t>>())
+        if (std::find(into.batch_sizes.begin(), into.batch_sizes.end(), b) == into.batch_sizes.end()) into.batch_sizes.push_back(b);
+    for (int64_t r : other.at("memory_retries").get<std::vector<int64_t>>()) into.memory_retries.push_back(r);
+    const json& methods = other.at("methods");
+    for (std::size_t m = 0; m < into.methods.size() && m < methods.size(); ++m) {
+        cam::MethodStats& s = into.methods[m];
+        s.passes += methods[m].at("passes").get<int64_t>();
+        s.rows += methods[m].at("rows").get<int64_t>();
+        for (int64_t r : methods[m].at("memory_retries").get<std::vector<int64_t>>()) s.memory_retries.push_back(r);
+        s.ms += methods[m].at("ms").get<double>();
+    }
+}
 
 ImageRecord record_image(const cam::ImageExplanation& e, const std::string& path, const std::string& stem,
                          const models::Model& model, const ExplainOptions& o) {
@@ -110,7 +138,7 @@ ImageRecord record_image(const cam::ImageExplanation& e, const std::string& path
 }
 
 json report_json(const models::Model& model, const std::string& layer, const ExplainOptions& o,
-                 const cam::ExplainStats& stats, const std::vector<ImageRecord>& images) {
+                 const cam::ExplainStats& stats, const std::vector<json>& images, int ranks) {
     json methods = json::array();
     for (const cam::MethodStats& s : stats.methods)
         methods.push_back({{"name", s.method->name}, {"description", s.method->description},
@@ -137,38 +165,39 @@ json report_json(const models::Model& model, const std::string& layer, const Exp
                               {"per_input_size", stats.batch_sizes}, {"batches", stats.batches},
                               {"input_sizes", stats.groups}, {"memory_retries", stats.memory_retries}}},
                    {"methods", methods},
+                   {"ranks", ranks},
                    {"libraries", {{"backend", backend_summary()}, {"blas", blas_version()},
                                   {"hdf5", h5::hdf5_version()}, {"images", io::image_library_versions()}}},
                    {"images", json::array()}};
-    for (const ImageRecord& r : images) report["images"].push_back(image_json(r));
+    report["images"] = images;
     return report;
 }
 
-void print_summary(std::ostream& out, const std::vector<ImageRecord>& images, const std::string& layer) {
+std::string image_summary(const ImageRecord& r, const std::string& layer) {
+    std::ostringstream out;
     // Text of any length (paths, class names) goes through the stream; snprintf formats
     // numbers only, into a buffer that always holds them.
     char numbers[96];
-    for (const ImageRecord& r : images) {
-        std::snprintf(numbers, sizeof numbers, "logit %.5g, probability %.4f", r.logit, r.probability);
-        out << r.path << ": class " << r.class_index << " '" << r.class_name << "' (" << numbers << "); layer "
-            << layer << " " << Shape(r.layer_shape).to_string() << "\n";
-        for (const MethodRecord& m : r.methods) {
-            std::snprintf(numbers, sizeof numbers, "%10.1f ms", m.ms);
-            out << "  " << m.name << std::string(m.name.size() < 12 ? 12 - m.name.size() : 0, ' ') << " " << numbers
-                << (m.zero_map ? "  (all-zero map)" : "");
-            if (m.completeness) {
-                std::snprintf(numbers, sizeof numbers, "%.3g%% (%d steps, ", 100 * m.completeness->relative_gap,
-                              m.params["steps"].get<int>());
-                out << "  completeness gap " << numbers << m.params["riemann"].get<std::string>() << ", delta "
-                    << m.params["delta"].get<std::string>() << ")";
-            }
-            out << "\n";
+    std::snprintf(numbers, sizeof numbers, "logit %.5g, probability %.4f", r.logit, r.probability);
+    out << r.path << ": class " << r.class_index << " '" << r.class_name << "' (" << numbers << "); layer "
+        << layer << " " << Shape(r.layer_shape).to_string() << "\n";
+    for (const MethodRecord& m : r.methods) {
+        std::snprintf(numbers, sizeof numbers, "%10.1f ms", m.ms);
+        out << "  " << m.name << std::string(m.name.size() < 12 ? 12 - m.name.size() : 0, ' ') << " " << numbers
+            << (m.zero_map ? "  (all-zero map)" : "");
+        if (m.completeness) {
+            std::snprintf(numbers, sizeof numbers, "%.3g%% (%d steps, ", 100 * m.completeness->relative_gap,
+                          m.params["steps"].get<int>());
+            out << "  completeness gap " << numbers << m.params["riemann"].get<std::string>() << ", delta "
+                << m.params["delta"].get<std::string>() << ")";
         }
-        if (r.trace) {
-            out << "  gradient trace, from the class score down to " << layer << ":\n";
-            out << r.trace->to_string();
-        }
+        out << "\n";
     }
+    if (r.trace) {
+        out << "  gradient trace, from the class score down to " << layer << ":\n";
+        out << r.trace->to_string();
+    }
+    return out.str();
 }
 
 }  // namespace igcam::tools

@@ -47,14 +47,24 @@ struct ImageRecord {
 ImageRecord record_image(const cam::ImageExplanation& e, const std::string& path, const std::string& stem,
                          const models::Model& model, const ExplainOptions& options);
 
-// report.json: the run (model, preprocessing, layer, device, dtype, libraries, the methods
-// with their passes and memory retries) and every image in input order.
-nlohmann::json report_json(const models::Model& model, const std::string& layer, const ExplainOptions& options,
-                           const cam::ExplainStats& stats, const std::vector<ImageRecord>& images);
+// An image's entry in report.json.
+nlohmann::json image_json(const ImageRecord& record);
 
-// The console summary: a line per image (class, logit, probability, layer), a line per
-// method (milliseconds, all-zero maps, IG-CAM's completeness gap) and, with --trace, the
-// gradient trace.
-void print_summary(std::ostream& out, const std::vector<ImageRecord>& images, const std::string& layer);
+// report.json: the run (model, preprocessing, layer, device, dtype, libraries, the methods
+// with their passes and memory retries, the MPI ranks) and every image's entry
+// (image_json), in input order.
+nlohmann::json report_json(const models::Model& model, const std::string& layer, const ExplainOptions& options,
+                           const cam::ExplainStats& stats, const std::vector<nlohmann::json>& images, int ranks);
+
+// One rank's pipeline statistics, as it sends them to rank 0, and rank 0 adding them to its
+// own: images, batches, passes, rows, retries and milliseconds summed over ranks; input
+// sizes the most any rank saw; the batch sizes each size started with, once each.
+nlohmann::json stats_json(const cam::ExplainStats& stats);
+void add_stats(cam::ExplainStats& into, const nlohmann::json& other);
+
+// An image's part of the console summary: a line for the image (class, logit, probability,
+// layer), a line per method (milliseconds, all-zero maps, IG-CAM's completeness gap) and,
+// with --trace, the gradient trace.
+std::string image_summary(const ImageRecord& record, const std::string& layer);
 
 }  // namespace igcam::tools

@@ -17,6 +17,7 @@
 #include "eval/metric_registry.h"
 #include "models/preprocess.h"
 #include "tools/evaluate.h"
+#include "tools/ranks.h"
 #include "tools/command_line.h"
 #include "tools/usage_error.h"
 
@@ -25,7 +26,6 @@ using igcam::tools::fail;
 using igcam::tools::kExitBadInput;
 using igcam::tools::kExitRuntime;
 using igcam::tools::kExitUsage;
-constexpr int kExitSomeFailed = 5;  // the run finished, some images failed
 
 std::string metric_help() {
     std::string text = "Metrics, comma-separated, 'default' (those without a *) or 'all':";
@@ -52,7 +52,7 @@ int main(int argc, char** argv) {
     std::string score = "softmax", space = "pixel", target = "mixed", ties = "fraction", riemann, delta, relu, reduce;
     std::string preset = "default";
     int igcam_steps = 0;
-    bool tf32 = false;
+    bool tf32 = false, no_timings = false;
 
     app.add_option("-w,--weights", o.weights, "Weight file (as igcam-run: igcam-torch-h5, a state_dict in HDF5, Keras .h5)")
         ->required();
@@ -127,22 +127,34 @@ int main(int argc, char** argv) {
                                          "each step's map compared with the trained model's (Spearman with and without "
                                          "abs, SSIM); writes sanity.jsonl and sanity.md")
         ->check(CLI::Range(int64_t{1}, int64_t{100000}));
-    app.add_flag("-q,--quiet", o.quiet, "No progress bar");
+    app.add_flag("--no-timings", no_timings, "Leave the milliseconds out of rows.jsonl and summary.json, so that runs "
+                                             "of the same settings write the same bytes: with any number of MPI "
+                                             "ranks, interrupted and resumed or not");
+    app.add_flag("-q,--quiet", o.quiet, "No progress bar (under MPI: no progress lines)");
+    app.footer(igcam::tools::mpi_help("igcam-eval", "evaluates", "writes rows.jsonl (in dataset order, whatever the "
+                                      "ranks' speed) and the summary. Neither depends on N in float64, or in float32 "
+                                      "with --batch 1 (with automatic batches an image's float32 numbers depend in "
+                                      "their last bits on the images batched with it); with --no-timings they are the "
+                                      "same bytes. --resume continues a run with any N"));
 
+    igcam::tools::Ranks* started = nullptr;
     try {
-        app.parse(argc, argv);
-    } catch (const CLI::ParseError& e) {
-        if (e.get_exit_code() == 0) return app.exit(e);
-        return fail(kExitUsage, e.what());
+        started = &igcam::tools::Ranks::start(argc, argv);
+    } catch (const std::exception& e) {
+        return fail(kExitRuntime, e.what());
     }
-    return igcam::tools::run_with_exit_codes([&]() -> int {
+    igcam::tools::Ranks& ranks = *started;
+    // What the flags mean, checked on every rank (an MPI job reports a mistake once).
+    auto parse_options = [&] {
+        if (ranks.many()) igcam::set_cpu_threads(igcam::tools::rank_cpu_threads(ranks));
         o.dtype = igcam::parse_dtype(dtype_text);
         try {
-            o.device = igcam::resolve_device(device);
+            o.device = igcam::tools::rank_device(device, ranks);
         } catch (const igcam::Error& e) {
-            return fail(kExitUsage, e.what());
+            throw igcam::tools::UsageError(e.what());
         }
         igcam::set_tf32(tf32);
+        o.timings = !no_timings;
         o.dataset.split_required = app.count("--split") > 0;
         o.methods = usage<std::vector<const igcam::cam::MethodSpec*>>([&] { return igcam::cam::parse_method_list(method_list); });
         o.metrics = usage<std::vector<const igcam::eval::MetricSpec*>>([&] { return igcam::eval::parse_metric_list(metric_list); });
@@ -159,7 +171,17 @@ int main(int argc, char** argv) {
         if (!relu.empty()) o.igcam.relu = igcam::cam::parse_step_relu(relu);
         if (!reduce.empty()) o.igcam.reduce = igcam::cam::parse_reduction(reduce);
         for (int i = 0; i < argc; ++i) o.command_line += (i ? " " : "") + std::string(argv[i]);
-        const igcam::tools::EvaluateResult r = igcam::tools::run_evaluate(o, std::cout);
-        return r.failed > 0 ? kExitSomeFailed : 0;
-    });
+    };
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        // Every rank parses the same command line: rank 0 alone speaks.
+        if (e.get_exit_code() == 0) return ranks.exit(ranks.root() ? app.exit(e) : 0);
+        return ranks.exit(ranks.root() ? fail(kExitUsage, e.what()) : kExitUsage);
+    }
+    return ranks.exit(igcam::tools::run_with_exit_codes([&]() -> int {
+        ranks.together([&] { parse_options(); });
+        const igcam::tools::EvaluateResult r = igcam::tools::run_evaluate(o, std::cout, ranks);
+        return r.exit_code;
+    }));
 }

@@ -23,6 +23,7 @@
 #include "tools/explain.h"
 #include "tools/inputs.h"
 #include "tools/predict.h"
+#include "tools/ranks.h"
 #include "tools/usage_error.h"
 
 namespace {
@@ -94,7 +95,7 @@ int main(int argc, char** argv) {
                                    "(op, name, shape, gradient L2 norm, min, max, fraction of zeros)");
     app.add_option("--dump", dump, "Write the input, the layer's activations and gradients (every IG-CAM step's too) "
                                    "and every raw map to this HDF5 file");
-    app.add_flag("-q,--quiet", quiet, "No progress bar");
+    app.add_flag("-q,--quiet", quiet, "No progress bar (under MPI: no progress lines)");
     app.add_flag("--list-layers", list_layers, "Print the model's layers with their output shapes and exit");
     app.add_flag("--info", info, "Load the weights, print what the file holds and how long loading took, and exit");
     app.add_option("--preprocess", preprocess,
@@ -114,87 +115,109 @@ int main(int argc, char** argv) {
         ->check(CLI::IsMember({"sensitivity", "trace"}));
     app.add_flag("--backend", show_backend, "Print the compiled backends and the devices found, then exit");
 
+    app.footer(igcam::tools::mpi_help("igcam-run --image DIR", "explains", "writes every file and report.json "
+                                      "(whose \"ranks\" says how many ran), as one process would; --info, "
+                                      "--list-layers, --backend, --demo and classifying without --out run on rank 0 "
+                                      "alone; --dump is one process's"));
+
+    igcam::tools::Ranks* started = nullptr;
+    try {
+        started = &igcam::tools::Ranks::start(argc, argv);
+    } catch (const std::exception& e) {
+        return fail(kExitRuntime, e.what());
+    }
+    igcam::tools::Ranks& ranks = *started;
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
-        if (e.get_exit_code() == 0) return app.exit(e);  // --help
-        return fail(kExitUsage, e.what());
+        // Every rank parses the same command line: rank 0 alone speaks.
+        if (e.get_exit_code() == 0) return ranks.exit(ranks.root() ? app.exit(e) : 0);  // --help
+        return ranks.exit(ranks.root() ? fail(kExitUsage, e.what()) : kExitUsage);
     }
 
-    return igcam::tools::run_with_exit_codes([&]() -> int {
-        const igcam::DType dtype = igcam::parse_dtype(dtype_text);
-        if (show_backend) {
-            std::cout << igcam::backend_summary() << "\n";
-            return 0;
-        }
-        igcam::Device where;
-        try {
-            where = igcam::resolve_device(device);
-        } catch (const igcam::Error& e) {
-            return fail(kExitUsage, e.what());
-        }
-        igcam::set_tf32(tf32);
-        if (!demo.empty()) {
-            igcam::tools::DemoOptions options;
-            options.dtype = dtype;
-            if (steps > 0) options.steps = steps;
-            if (demo == "sensitivity") igcam::tools::run_sensitivity_demo(options, std::cout);
-            else igcam::tools::run_trace_demo(options, std::cout);
-            return 0;
-        }
-        if (weights.empty())
-            return fail(kExitUsage, "nothing to do: pass --weights FILE with --image, --list-layers or --info, or "
-                                    "--demo NAME (see --help)");
-        igcam::tools::PredictOptions predict;
-        predict.weights = weights;
-        predict.preprocess = preprocess;
-        predict.topk = topk;
-        predict.dtype = dtype;
-        predict.device = where;
-        predict.images = igcam::tools::collect_image_paths(images);
-        if (info) {
-            igcam::tools::run_info(predict, std::cout);
-            return 0;
-        }
-        if (list_layers) {
-            igcam::tools::run_list_layers(predict, std::cout);
-            return 0;
-        }
-        if (predict.images.empty()) return fail(kExitUsage, "--weights needs --image (or --list-layers or --info)");
-        if (method_list.empty() && out_dir.empty() && !json && !trace && dump.empty()) {
-            igcam::tools::run_predict(predict, std::cout);
-            return 0;
-        }
-
+    return ranks.exit(igcam::tools::run_with_exit_codes([&]() -> int {
         igcam::tools::ExplainOptions o;
-        o.weights = weights;
-        o.images = predict.images;
-        o.methods = parse_methods(method_list.empty() ? "gradcam,igcam" : method_list);
-        o.layer = layer;
-        o.class_spec = class_spec;
-        o.preprocess = preprocess;
-        o.topk = topk;
-        o.igcam_preset = preset;
-        o.igcam = igcam::cam::igcam_preset(preset);
-        if (preset == "notebook" && app.count("--baseline") == 0) baseline = "zero";
-        if (steps > 0) o.igcam.steps = steps;
-        if (!riemann.empty()) o.igcam.riemann = igcam::cam::parse_riemann(riemann);
-        if (!delta.empty()) o.igcam.delta = igcam::cam::parse_delta(delta);
-        if (!relu.empty()) o.igcam.relu = igcam::cam::parse_step_relu(relu);
-        if (!reduce.empty()) o.igcam.reduce = igcam::cam::parse_reduction(reduce);
-        o.baseline = baseline;
-        o.dtype = dtype;
-        o.batch = batch;
-        o.colormap = igcam::cam::parse_colormap(colormap);
-        o.alpha = alpha;
-        o.out_dir = out_dir.empty() ? "igcam-out" : out_dir;
-        o.json = json;
-        o.trace = trace;
-        o.dump = dump;
-        o.quiet = quiet;
-        o.device = where;
-        for (int i = 0; i < argc; ++i) o.command_line += (i ? " " : "") + std::string(argv[i]);
-        igcam::tools::run_explain(o, std::cout);
+        bool explain = false;
+        // Every rank reads the flags (an MPI job reports a mistake once); what is not
+        // explaining runs on rank 0 alone.
+        ranks.together([&] {
+            if (ranks.many()) igcam::set_cpu_threads(igcam::tools::rank_cpu_threads(ranks));
+            const igcam::DType dtype = igcam::parse_dtype(dtype_text);
+            if (show_backend) {
+                if (ranks.root()) std::cout << igcam::backend_summary() << "\n";
+                return;
+            }
+            igcam::Device where;
+            try {
+                where = igcam::tools::rank_device(device, ranks);
+            } catch (const igcam::Error& e) {
+                throw igcam::tools::UsageError(e.what());
+            }
+            igcam::set_tf32(tf32);
+            if (!demo.empty()) {
+                igcam::tools::DemoOptions options;
+                options.dtype = dtype;
+                if (steps > 0) options.steps = steps;
+                if (!ranks.root()) return;
+                if (demo == "sensitivity") igcam::tools::run_sensitivity_demo(options, std::cout);
+                else igcam::tools::run_trace_demo(options, std::cout);
+                return;
+            }
+            if (weights.empty())
+                throw igcam::tools::UsageError("nothing to do: pass --weights FILE with --image, --list-layers or "
+                                               "--info, or --demo NAME (see --help)");
+            igcam::tools::PredictOptions predict;
+            predict.weights = weights;
+            predict.preprocess = preprocess;
+            predict.topk = topk;
+            predict.dtype = dtype;
+            predict.device = where;
+            predict.images = igcam::tools::collect_image_paths(images);
+            if (info) {
+                if (ranks.root()) igcam::tools::run_info(predict, std::cout);
+                return;
+            }
+            if (list_layers) {
+                if (ranks.root()) igcam::tools::run_list_layers(predict, std::cout);
+                return;
+            }
+            if (predict.images.empty())
+                throw igcam::tools::UsageError("--weights needs --image (or --list-layers or --info)");
+            if (method_list.empty() && out_dir.empty() && !json && !trace && dump.empty()) {
+                if (ranks.root()) igcam::tools::run_predict(predict, std::cout);
+                return;
+            }
+
+            explain = true;
+            o.weights = weights;
+            o.images = predict.images;
+            o.methods = parse_methods(method_list.empty() ? "gradcam,igcam" : method_list);
+            o.layer = layer;
+            o.class_spec = class_spec;
+            o.preprocess = preprocess;
+            o.topk = topk;
+            o.igcam_preset = preset;
+            o.igcam = igcam::cam::igcam_preset(preset);
+            if (preset == "notebook" && app.count("--baseline") == 0) baseline = "zero";
+            if (steps > 0) o.igcam.steps = steps;
+            if (!riemann.empty()) o.igcam.riemann = igcam::cam::parse_riemann(riemann);
+            if (!delta.empty()) o.igcam.delta = igcam::cam::parse_delta(delta);
+            if (!relu.empty()) o.igcam.relu = igcam::cam::parse_step_relu(relu);
+            if (!reduce.empty()) o.igcam.reduce = igcam::cam::parse_reduction(reduce);
+            o.baseline = baseline;
+            o.dtype = dtype;
+            o.batch = batch;
+            o.colormap = igcam::cam::parse_colormap(colormap);
+            o.alpha = alpha;
+            o.out_dir = out_dir.empty() ? "igcam-out" : out_dir;
+            o.json = json;
+            o.trace = trace;
+            o.dump = dump;
+            o.quiet = quiet;
+            o.device = where;
+            for (int i = 0; i < argc; ++i) o.command_line += (i ? " " : "") + std::string(argv[i]);
+        });
+        if (explain) igcam::tools::run_explain(o, std::cout, ranks);
         return 0;
-    });
+    }));
 }

@@ -10,6 +10,7 @@ build_packages=(
   libhdf5-dev libopenblas-dev libpng-dev libjpeg62-turbo-dev
   libdnnl-dev
   doctest-dev libcli11-dev nlohmann-json3-dev libpugixml-dev
+  libopenmpi-dev openmpi-bin
 )
 # The reference tests run these with Debian's own /usr/bin/python3; tools/bench.sh runs
 # PyTorch with tcmalloc preloaded (libtcmalloc-minimal4), as PyTorch recommends on the CPU.

@@ -54,4 +54,6 @@ const char* blas_name() { return "OpenBLAS"; }
 
 std::string blas_config() { return openblas_get_config(); }
 
+void set_blas_threads(int threads) { openblas_set_num_threads(threads); }
+
 }  // namespace igcam::cpu

@@ -16,5 +16,7 @@ void gemm(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k, T
 // The BLAS's name and its build configuration ("OpenBLAS 0.3.21 DYNAMIC_ARCH ..."), for reports.
 const char* blas_name();
 std::string blas_config();
+// The threads the BLAS's own parallel loops use.
+void set_blas_threads(int threads);
 
 }  // namespace igcam::cpu

@@ -1,10 +1,12 @@
 #include "core/cpu/parallel.h"
 
 #include <algorithm>
+#include <atomic>
 #include <condition_variable>
 #include <cstdlib>
 #include <exception>
 #include <mutex>
+#include <stdexcept>
 #include <thread>
 #include <vector>
 
@@ -18,7 +20,13 @@ namespace {
 
 thread_local bool inside_parallel_region = false;
 
+// set_num_threads's count (0: none), and whether the count has been read since.
+std::atomic<int> chosen_threads{0};
+std::atomic<bool> threads_read{false};
+
 int configured_threads() {
+    threads_read = true;
+    if (chosen_threads > 0) return chosen_threads;
     if (const char* env = std::getenv("IGCAM_NUM_THREADS")) {
         const int n = std::atoi(env);
         if (n >= 1) return std::min(n, 256);
@@ -108,6 +116,13 @@ ThreadPool& pool() {
 #endif
 
 }  // namespace
+
+void set_num_threads(int threads) {
+    const int n = std::clamp(threads, 1, 256);
+    if (threads_read && n != num_threads())
+        throw std::logic_error("cpu::set_num_threads after the thread count was first used");
+    chosen_threads = n;
+}
 
 int num_threads() {
 #ifdef IGCAM_PARALLEL_OPENMP

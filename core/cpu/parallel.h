@@ -22,5 +22,8 @@ void parallel_for(int64_t count, int64_t min_per_thread,
 
 // Threads parallel_for uses (including the caller).
 int num_threads();
+// Sets that count (clamped to 1..256) instead of IGCAM_NUM_THREADS or one per core; only
+// before the count is first used (std::logic_error after, unless it is the same count).
+void set_num_threads(int threads);
 
 }  // namespace igcam::cpu

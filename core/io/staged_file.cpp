@@ -52,10 +52,18 @@ OutputDirectory::OutputDirectory(const std::string& path) {
     IGCAM_CHECK(!error && fs::is_directory(path, error), IoError, path, ": cannot create the output directory");
 }
 
-OutputDirectory::~OutputDirectory() {
+OutputDirectory::~OutputDirectory() { remove(); }
+
+void OutputDirectory::remove() {
     if (kept_) return;
     std::error_code error;
     for (auto p = created_.rbegin(); p != created_.rend(); ++p) std::filesystem::remove(*p, error);  // empty ones only
+    created_.clear();
+}
+
+void StagedFiles::discard() {
+    files_.clear();  // each removes its temporary
+    targets_.clear();
 }
 
 void StagedFiles::commit_all() {

@@ -52,6 +52,10 @@ public:
     // moved); a rename that still fails (the disk went away) leaves the files before it in
     // place and removes the rest.
     void commit_all();
+    // The staged files, in the order they were added.
+    const std::deque<StagedFile>& files() const { return files_; }
+    // Removes every uncommitted temporary now and forgets every file (a run that stops).
+    void discard();
 
 private:
     std::deque<StagedFile> files_;
@@ -70,6 +74,8 @@ public:
     OutputDirectory(const OutputDirectory&) = delete;
     OutputDirectory& operator=(const OutputDirectory&) = delete;
     void keep() { kept_ = true; }
+    // What the destructor does, now (a run that stops); then nothing more.
+    void remove();
 
 private:
     std::vector<std::filesystem::path> created_;  // outermost first
