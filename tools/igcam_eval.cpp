@@ -18,6 +18,7 @@
 #include "models/preprocess.h"
 #include "tools/evaluate.h"
 #include "tools/ranks.h"
+#include "tools/start_ranks.h"
 #include "tools/command_line.h"
 #include "tools/usage_error.h"
 
@@ -132,21 +133,16 @@ int main(int argc, char** argv) {
                                              "ranks, interrupted and resumed or not");
     app.add_flag("-q,--quiet", o.quiet, "No progress bar (under MPI: no progress lines)");
     app.footer(igcam::tools::mpi_help("igcam-eval", "evaluates", "writes rows.jsonl (in dataset order, whatever the "
-                                      "ranks' speed) and the summary. Neither depends on N in float64, or in float32 "
-                                      "with --batch 1 (with automatic batches an image's float32 numbers depend in "
-                                      "their last bits on the images batched with it); with --no-timings they are the "
-                                      "same bytes. --resume continues a run with any N"));
+                                      "ranks' speed) and the summary. With --batch 1 and --no-timings both are the same "
+                                      "bytes for any N; with automatic batches an image's numbers depend in their last "
+                                      "bits on the images batched with it. --resume continues a run with any N"));
 
-    igcam::tools::Ranks* started = nullptr;
-    try {
-        started = &igcam::tools::Ranks::start(argc, argv);
-    } catch (const std::exception& e) {
-        return fail(kExitRuntime, e.what());
-    }
+    int exit_code = 0;
+    igcam::tools::Ranks* started = igcam::tools::start_ranks_and_parse(app, argc, argv, exit_code);
+    if (started == nullptr) return exit_code;
     igcam::tools::Ranks& ranks = *started;
     // What the flags mean, checked on every rank (an MPI job reports a mistake once).
     auto parse_options = [&] {
-        if (ranks.many()) igcam::set_cpu_threads(igcam::tools::rank_cpu_threads(ranks));
         o.dtype = igcam::parse_dtype(dtype_text);
         try {
             o.device = igcam::tools::rank_device(device, ranks);
@@ -172,13 +168,6 @@ int main(int argc, char** argv) {
         if (!reduce.empty()) o.igcam.reduce = igcam::cam::parse_reduction(reduce);
         for (int i = 0; i < argc; ++i) o.command_line += (i ? " " : "") + std::string(argv[i]);
     };
-    try {
-        app.parse(argc, argv);
-    } catch (const CLI::ParseError& e) {
-        // Every rank parses the same command line: rank 0 alone speaks.
-        if (e.get_exit_code() == 0) return ranks.exit(ranks.root() ? app.exit(e) : 0);
-        return ranks.exit(ranks.root() ? fail(kExitUsage, e.what()) : kExitUsage);
-    }
     return ranks.exit(igcam::tools::run_with_exit_codes([&]() -> int {
         ranks.together([&] { parse_options(); });
         const igcam::tools::EvaluateResult r = igcam::tools::run_evaluate(o, std::cout, ranks);

@@ -24,6 +24,7 @@
 #include "tools/inputs.h"
 #include "tools/predict.h"
 #include "tools/ranks.h"
+#include "tools/start_ranks.h"
 #include "tools/usage_error.h"
 
 namespace {
@@ -120,29 +121,17 @@ int main(int argc, char** argv) {
                                       "--list-layers, --backend, --demo and classifying without --out run on rank 0 "
                                       "alone; --dump is one process's"));
 
-    igcam::tools::Ranks* started = nullptr;
-    try {
-        started = &igcam::tools::Ranks::start(argc, argv);
-    } catch (const std::exception& e) {
-        return fail(kExitRuntime, e.what());
-    }
+    int exit_code = 0;
+    igcam::tools::Ranks* started = igcam::tools::start_ranks_and_parse(app, argc, argv, exit_code);
+    if (started == nullptr) return exit_code;
     igcam::tools::Ranks& ranks = *started;
-    try {
-        app.parse(argc, argv);
-    } catch (const CLI::ParseError& e) {
-        // Every rank parses the same command line: rank 0 alone speaks.
-        if (e.get_exit_code() == 0) return ranks.exit(ranks.root() ? app.exit(e) : 0);  // --help
-        return ranks.exit(ranks.root() ? fail(kExitUsage, e.what()) : kExitUsage);
-    }
-
     return ranks.exit(igcam::tools::run_with_exit_codes([&]() -> int {
         igcam::tools::ExplainOptions o;
         bool explain = false;
         // Every rank reads the flags (an MPI job reports a mistake once); what is not
         // explaining runs on rank 0 alone.
         ranks.together([&] {
-            if (ranks.many()) igcam::set_cpu_threads(igcam::tools::rank_cpu_threads(ranks));
-            const igcam::DType dtype = igcam::parse_dtype(dtype_text);
+                const igcam::DType dtype = igcam::parse_dtype(dtype_text);
             if (show_backend) {
                 if (ranks.root()) std::cout << igcam::backend_summary() << "\n";
                 return;

@@ -17,9 +17,6 @@ namespace {
 
 enum Tag : int { kItem = 1, kDone = 2, kFinish = 3 };
 
-// Rank 0's gathering thread probes this often: short next to any image's work, long enough
-// that probing costs nothing.
-constexpr auto kProbeInterval = std::chrono::milliseconds(5);
 constexpr auto kTickInterval = std::chrono::milliseconds(200);
 
 }  // namespace

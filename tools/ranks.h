@@ -12,6 +12,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <exception>
 #include <functional>
@@ -24,6 +25,10 @@
 #include "core/device.h"
 
 namespace igcam::tools {
+
+// How often a waiting rank, and rank 0's gathering thread, probe for messages: short next
+// to any image's work, long enough that probing costs nothing.
+inline constexpr std::chrono::milliseconds kProbeInterval{5};
 
 // True when this build has MPI (IGCAM_MPI found it).
 bool mpi_built();

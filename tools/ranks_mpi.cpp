@@ -17,10 +17,6 @@ namespace igcam::tools {
 
 namespace {
 
-// Between probes of a lazy wait: short next to any image's work, long enough that a
-// waiting rank costs nothing.
-constexpr auto kProbeInterval = std::chrono::milliseconds(5);
-
 // An MPI launcher names the world's size in the environment of each process it starts:
 // Open MPI's mpirun, and PMIx or PMI-2 launchers such as srun.
 bool launched_by_mpi() {
