@@ -49,6 +49,17 @@ template <typename ErrorType, typename... Parts>
 }
 
 }  // namespace detail
+
+// A value from a file, quoted for a message: 'value', cut after 60 bytes with the full
+// length given, so that a hostile 1 MB attribute does not become a 1 MB error line.
+inline std::string quoted_value(const std::string& value) {
+    constexpr std::size_t kShown = 60;
+    if (value.size() <= kShown) return "'" + value + "'";
+    std::string text = "'";
+    text.append(value, 0, kShown).append("...' (").append(std::to_string(value.size())).append(" bytes)");
+    return text;
+}
+
 }  // namespace igcam
 
 // IGCAM_CHECK(condition, ErrorType, message parts...): throws ErrorType with the parts

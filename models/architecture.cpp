@@ -127,8 +127,8 @@ Architecture infer_vgg(const std::map<std::string, std::vector<int64_t>>& shapes
 Variant parse_variant(const std::string& text, const std::string& where) {
     if (text == "torchvision" || text == "torchvision-v1.5") return Variant::Torchvision;
     if (text == "torchray-voc-caffe" || text == "torchray-voc" || text == "caffe") return Variant::Caffe;
-    detail::throw_error<FormatError>(where, ": unknown variant '", text,
-                                     "' (expected torchvision, torchvision-v1.5 or torchray-voc-caffe)");
+    detail::throw_error<FormatError>(where, ": unknown variant ", quoted_value(text),
+                                     " (expected torchvision, torchvision-v1.5 or torchray-voc-caffe)");
 }
 
 std::string variant_name(const Architecture& arch) {

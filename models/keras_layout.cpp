@@ -1,8 +1,6 @@
 #include "models/keras_layout.h"
 
 #include <algorithm>
-#include <cstring>
-#include <fstream>
 #include <regex>
 #include <set>
 
@@ -311,47 +309,9 @@ Catalogue read_catalogue(const h5::File& f) {
 }
 
 void refuse_keras_archive(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return;
-    char magic[4] = {};
-    if (!in.read(magic, 4) || std::memcmp(magic, "PK\x03\x04", 4) != 0) return;
-    in.seekg(0, std::ios::end);
-    const std::streamoff size = in.tellg();
-    const std::streamoff tail = std::min<std::streamoff>(size, 22 + 65535);
-    std::vector<unsigned char> end(static_cast<std::size_t>(tail));
-    in.seekg(size - tail);
-    if (!in.read(reinterpret_cast<char*>(end.data()), tail)) return;
-    auto u16 = [](const unsigned char* p) { return static_cast<uint32_t>(p[0] | (p[1] << 8)); };
-    auto u32 = [](const unsigned char* p) {
-        return static_cast<uint32_t>(p[0]) | (static_cast<uint32_t>(p[1]) << 8) | (static_cast<uint32_t>(p[2]) << 16) |
-               (static_cast<uint32_t>(p[3]) << 24);
-    };
-    // The end-of-central-directory record, searched from the back (a comment may follow it).
-    std::streamoff eocd = -1;
-    for (std::streamoff i = tail - 22; i >= 0; --i)
-        if (std::memcmp(end.data() + i, "PK\x05\x06", 4) == 0) {
-            eocd = i;
-            break;
-        }
-    if (eocd < 0) return;  // not a whole zip archive: the HDF5 reader says what it is not
-    const uint32_t directory_size = u32(end.data() + eocd + 12), directory_offset = u32(end.data() + eocd + 16);
-    if (static_cast<std::streamoff>(directory_offset) + directory_size > size || directory_size > (64u << 20)) return;
-    std::vector<unsigned char> directory(directory_size);
-    in.seekg(directory_offset);
-    if (!in.read(reinterpret_cast<char*>(directory.data()), directory_size)) return;
-    bool weights = false;
-    for (std::size_t p = 0; p + 46 <= directory.size() && std::memcmp(directory.data() + p, "PK\x01\x02", 4) == 0;) {
-        const std::size_t name_length = u16(directory.data() + p + 28);
-        const std::size_t next = p + 46 + name_length + u16(directory.data() + p + 30) + u16(directory.data() + p + 32);
-        if (p + 46 + name_length > directory.size()) break;
-        const std::string name(reinterpret_cast<const char*>(directory.data() + p + 46), name_length);
-        weights = weights || name == "model.weights.h5";
-        p = next;
-    }
-    IGCAM_CHECK(!weights, FormatError, path,
-                ": is a .keras archive (a zip file holding config.json and model.weights.h5), not an HDF5 file; unzip "
-                "it (unzip '", path, "' model.weights.h5) and load model.weights.h5");
-    detail::throw_error<FormatError>(path, ": is a zip archive, not an HDF5 file");
+    detail::throw_error<FormatError>(
+        path, ": is a .keras archive (a zip file holding config.json and model.weights.h5), not an HDF5 file; unzip it "
+              "(unzip '", path, "' model.weights.h5) and load model.weights.h5");
 }
 
 }  // namespace igcam::models::keras

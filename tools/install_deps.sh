@@ -9,7 +9,7 @@ build_packages=(
   cmake g++ make pkg-config
   libhdf5-dev libopenblas-dev libpng-dev libjpeg62-turbo-dev
   libdnnl-dev
-  doctest-dev libcli11-dev nlohmann-json3-dev libpugixml-dev
+  doctest-dev libcli11-dev nlohmann-json3-dev libpugixml-dev libminizip-dev
   libopenmpi-dev openmpi-bin
 )
 # The reference tests run these with Debian's own /usr/bin/python3; tools/bench.sh runs

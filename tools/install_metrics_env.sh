@@ -3,8 +3,9 @@
 # tests use to check igcam's evaluation metrics: Quantus (RelevanceMassAccuracy,
 # RelevanceRankAccuracy), TorchRay (benchmark.pointing_game.PointingGame), TorchCAM
 # (metrics.ClassificationMetric, metrics.DeletionInsertionMetric), scikit-image
-# (metrics.structural_similarity) and SciPy (stats.spearmanr), and pytorch-grad-cam, the
-# Python stack tools/bench_eval.sh times igcam-eval against. The environment sees the
+# (metrics.structural_similarity) and SciPy (stats.spearmanr); pytorch-grad-cam, the
+# Python stack tools/bench_eval.sh times igcam-eval against; and Hugging Face's safetensors,
+# which writes the .safetensors test fixtures. The environment sees the
 # system site packages, so PyTorch, torchvision, NumPy, SciPy, Matplotlib and Pillow are
 # Debian's (tools/install_deps.sh installs them); the rest comes from PyPI through pip and
 # nothing is installed outside the environment. Idempotent: an environment whose stamp
@@ -53,13 +54,17 @@ TORCHCAM_SPEC="torchcam==0.5.0"
 # pytorch-grad-cam declares opencv-python (libGL again); its other dependencies (ttach, tqdm,
 # matplotlib, scikit-learn, Pillow) are listed above or Debian's. A source distribution.
 GRADCAM_SPECS=("grad-cam==1.5.5" "ttach==0.0.3")
+# Hugging Face's safetensors writes the .safetensors fixtures (tests/reference/torch_files.py);
+# a binary wheel without dependencies.
+SAFETENSORS_SPEC="safetensors==0.4.5"
 STAMP_TEXT="$QUANTUS_SPEC $TORCHRAY_SPEC $TORCHCAM_SPEC $SKIMAGE_SPEC $NUMPY_SPEC $SCIPY_SPEC \
-${QUANTUS_DEPS[*]} ${TRANSITIVE_DEPS[*]} ${GRADCAM_SPECS[*]}"
+${QUANTUS_DEPS[*]} ${TRANSITIVE_DEPS[*]} ${GRADCAM_SPECS[*]} $SAFETENSORS_SPEC"
 IMPORT_CHECK="import numpy, scipy.stats, skimage.metrics, cv2, quantus, torch, torchvision
 import torchray.benchmark.pointing_game
 from torchcam.metrics import ClassificationMetric, DeletionInsertionMetric
 from torchcam.methods import CAM, GradCAM
 from pytorch_grad_cam import GradCAM, GradCAMPlusPlus
+import safetensors.torch
 assert numpy.__version__.startswith('1.'), numpy.__version__"
 
 venv="${IGCAM_METRICS_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/igcam/metrics-venv}"
@@ -114,8 +119,8 @@ pip=("$python" -m pip --disable-pip-version-check --no-input -q)
 "${pip[@]}" install --upgrade pip || fail "pip could not upgrade itself (is PyPI reachable?)"
 "${pip[@]}" install "$NUMPY_SPEC" "$SCIPY_SPEC" "$SKIMAGE_SPEC" "${QUANTUS_DEPS[@]}" "${TRANSITIVE_DEPS[@]}" \
   || fail "pip install $SKIMAGE_SPEC ${QUANTUS_DEPS[*]} failed (is PyPI reachable?)"
-"${pip[@]}" install --no-deps "$QUANTUS_SPEC" "$TORCHRAY_SPEC" "$TORCHCAM_SPEC" "${GRADCAM_SPECS[@]}" \
-  || fail "pip install $QUANTUS_SPEC $TORCHRAY_SPEC $TORCHCAM_SPEC ${GRADCAM_SPECS[*]} failed (is PyPI reachable?)"
+"${pip[@]}" install --no-deps "$QUANTUS_SPEC" "$TORCHRAY_SPEC" "$TORCHCAM_SPEC" "${GRADCAM_SPECS[@]}" "$SAFETENSORS_SPEC" \
+  || fail "pip install $QUANTUS_SPEC $TORCHRAY_SPEC $TORCHCAM_SPEC ${GRADCAM_SPECS[*]} $SAFETENSORS_SPEC failed (is PyPI reachable?)"
 "$python" -c "$IMPORT_CHECK" || fail "the installed packages do not import"
 echo "$STAMP_TEXT" >"$stamp"
 echo "install_metrics_env: installed $QUANTUS_SPEC $TORCHRAY_SPEC $TORCHCAM_SPEC $SKIMAGE_SPEC in $(( $(date +%s) - start )) s, $(du -sh "$venv" | cut -f1)"

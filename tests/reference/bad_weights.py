@@ -102,6 +102,15 @@ def main():
          lambda f: (f.__delitem__("meta/class_names"), f.create_dataset("meta/class_names", data=np.array([b"a", b"b", b"c"]))))
     case("mean_count", "{path}: attribute 'mean' must hold 3 numbers, found 2",
          lambda f: f.attrs.__setitem__("mean", np.array([0.5, 0.5], np.float32)))
+    case("mean_nan", "{path}: attribute 'mean' holds a non-finite value (NaN or infinity)",
+         lambda f: f.attrs.__setitem__("mean", np.array([0.5, np.nan, 0.5], np.float64)))
+    case("std_infinite", "{path}: attribute 'std' holds a non-finite value (NaN or infinity)",
+         lambda f: f.attrs.__setitem__("std", np.array([0.5, np.inf, 0.5], np.float64)))
+    case("scale_nan", "{path}: attribute 'input_scale' must be a finite, non-zero number",
+         lambda f: f.attrs.__setitem__("input_scale", np.float64(np.nan)))
+    # A hostile long attribute (60 kB, near the largest HDF5 keeps in an object header) is quoted cut.
+    case("arch_huge", "{path}: attribute arch says '" + "v" * 60 + "...' (60000 bytes) but the tensors describe "
+         "resnet", lambda f: f.attrs.__setitem__("arch", np.bytes_("v" * 60_000)))
     case("no_state_dict", "{path}: missing group /state_dict", lambda f: f.__delitem__("state_dict"))
     # A bare dump with Keras's layer_names attribute is read as a Keras file, whose layer
     # groups it then lacks.
@@ -122,7 +131,7 @@ def main():
 
     raw("empty.h5", b"", "{path}: empty file (0 bytes), not an HDF5 file")
     raw("text.h5", b"this is not a weight file\n" * 20, "{path}: not an HDF5 file")
-    raw("zip.h5", b"PK\x03\x04" + b"\0" * 100, "{path}: not an HDF5 file")
+    raw("zip.h5", b"PK\x03\x04" + b"\0" * 100, "{path}: is a truncated zip archive (its end-of-central-directory record is missing or cut)")
     data = open(good, "rb").read()
     raw("truncated.h5", data[: len(data) // 2], "{path}: truncated or corrupt HDF5 file (the library cannot open it)")
     cases.append({"file": "does_not_exist.h5", "kind": "io", "message": "{path}: cannot open for reading"})

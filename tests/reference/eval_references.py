@@ -35,38 +35,19 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
 TOLERANCE = 1e-6
 
+sys.path.insert(0, HERE)
+import metrics_env  # noqa: E402
+
 
 def skip(reason):
     print(f"eval reference skipped: {reason}", flush=True)
     sys.exit(0)
 
 
-def bootstrap():
-    try:
-        import quantus  # noqa: F401
-        import torchray  # noqa: F401
-        import scipy  # noqa: F401
-        import torch  # noqa: F401
-        return
-    except ImportError:
-        pass
-    if os.environ.get("IGCAM_METRICS_REEXEC"):
-        skip("the reference environment's python cannot import quantus, torchray, scipy and torch")
-    script = os.path.join(ROOT, "tools", "install_metrics_env.sh")
-    result = subprocess.run(["bash", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    sys.stderr.write(result.stderr[-4000:])
-    if result.returncode != 0:
-        lines = [l for l in result.stderr.splitlines() if "cannot install" in l] or result.stderr.splitlines()[-1:]
-        skip(lines[-1] if lines else f"{script} exited with {result.returncode}")
-    python = result.stdout.strip().splitlines()[-1]
-    os.environ["IGCAM_METRICS_REEXEC"] = "1"
-    os.execv(python, [python, os.path.abspath(__file__)] + sys.argv[1:])
-
-
 if __name__ == "__main__":
     if len(sys.argv) != 4:
         sys.exit(__doc__)
-    bootstrap()
+    metrics_env.reexec_in_metrics_env(__file__, ["quantus", "torchray", "scipy", "torch"], skip)
 
 import numpy as np  # noqa: E402
 import h5py  # noqa: E402

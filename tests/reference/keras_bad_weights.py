@@ -348,7 +348,7 @@ def main():
     with zipfile.ZipFile(other_zip, "w") as z:
         z.writestr("readme.txt", "not weights")
     manifest["cases"].append({"file": "other.zip", "kind": "format",
-                              "message": "{path}: is a zip archive, not an HDF5 file"})
+                              "message": "{path}: is a zip archive without <name>/data.pkl, so neither a torch.save file nor a .keras archive"})
     vgg_head = os.path.join(out, "vgg_new_head.h5")
     with h5py.File(vgg_head, "w") as f:
         layers = kl.vgg16(top=False) + [("global_average_pooling2d", []), kl.dense("dense", 512, 3)]
