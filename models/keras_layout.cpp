@@ -1,6 +1,7 @@
 #include "models/keras_layout.h"
 
 #include <algorithm>
+#include <cstring>
 #include <regex>
 #include <set>
 
