@@ -202,18 +202,20 @@ private:
         }
         IGCAM_CHECK(members_.at(pickle_name).uncompressed <= kMaxPickleBytes, FormatError, path_, ": ", pickle_name,
                     " is larger than ", kMaxPickleBytes, " bytes; a state dict's pickle is far smaller");
-        root_ = pickle::load(member_bytes(pickle_name), path_ + ": " + pickle_name);
+        document_ = pickle::load(member_bytes(pickle_name), path_ + ": " + pickle_name);
 
-        const pickle::Value* dict = root_.get();
+        const pickle::Value* dict = document_.root;
         IGCAM_CHECK(dict->kind == pickle::Value::Kind::Dict, FormatError, path_,
                     ": data.pkl does not hold a dict of tensors (a state dict)");
-        for (bool descended = true; descended;) {  // {"state_dict": {...}} or {"model": {...}}, as checkpoints are
-            descended = false;
+        // {"state_dict": {...}} or {"model": {...}}, as checkpoints are; a few levels at most
+        // (the memo can make a dict hold itself).
+        for (int level = 0, descended = 1; descended && level < 4; ++level) {
+            descended = 0;
             for (const auto& [k, v] : dict->entries)
                 if (k->kind == pickle::Value::Kind::String && (k->text == "state_dict" || k->text == "model") &&
                     v->kind == pickle::Value::Kind::Dict) {
-                    dict = v.get();
-                    descended = true;
+                    dict = v;
+                    descended = 1;
                     break;
                 }
         }
@@ -228,7 +230,7 @@ private:
         }
     }
 
-    void add_tensor(const std::string& key, const pickle::ValuePtr& v) {
+    void add_tensor(const std::string& key, const pickle::Value* v) {
         const pickle::Value& storage = *v->items[0];
         const Storage info = storage_info(storage.storage_type);
         const std::string member = prefix_ + "data/" + storage.text;
@@ -240,18 +242,27 @@ private:
                     path_, ": ", quoted_value(key), ": storage ", quoted_value(member), " holds ",
                     found->second.uncompressed, " bytes, but its ", storage.storage_type, " declares ", numel,
                     " elements");
-        uint64_t last = static_cast<uint64_t>(v->integer), count = 1;
-        for (std::size_t d = 0; d < v->sizes.size(); ++d) {
-            const uint64_t size = static_cast<uint64_t>(v->sizes[d]);
-            IGCAM_CHECK(size <= kMaxMemberBytes && static_cast<uint64_t>(v->strides[d]) <= kMaxMemberBytes, FormatError,
-                        path_, ": ", quoted_value(key), ": a size or stride is out of range");
-            count = size == 0 ? 0 : count * size;
-            IGCAM_CHECK(count <= kMaxMemberBytes, FormatError, path_, ": ", quoted_value(key),
+        // Overflow-free: every product is checked by division before it is formed.
+        uint64_t count = 1;
+        for (int64_t size : v->sizes) {
+            const uint64_t n = static_cast<uint64_t>(size);
+            IGCAM_CHECK(n == 0 || count <= kMaxMemberBytes / n, FormatError, path_, ": ", quoted_value(key),
                         ": more elements than any storage can hold");
-            if (size > 0) last += (size - 1) * static_cast<uint64_t>(v->strides[d]);
+            count *= n;
         }
-        IGCAM_CHECK(count == 0 || last < numel, FormatError, path_, ": ", quoted_value(key),
-                    ": the tensor reaches element ", last, " of a storage of ", numel, " elements");
+        if (count > 0) {
+            uint64_t last = static_cast<uint64_t>(v->integer);  // the highest element the view touches
+            bool inside = last < numel;
+            for (std::size_t d = 0; inside && d < v->sizes.size(); ++d) {
+                const uint64_t steps = static_cast<uint64_t>(v->sizes[d]) - 1;
+                const uint64_t stride = static_cast<uint64_t>(v->strides[d]);
+                if (steps == 0 || stride == 0) continue;
+                inside = steps <= (numel - 1 - last) / stride;
+                if (inside) last += steps * stride;
+            }
+            IGCAM_CHECK(inside, FormatError, path_, ": ", quoted_value(key),
+                        ": the tensor reaches past the end of its storage of ", numel, " elements");
+        }
         if (is_step_counter_key(key) && !info.readable && count == 1) return;  // BN step counter: not a weight
         StoredTensor t;
         t.dims = v->sizes;
@@ -267,9 +278,9 @@ private:
     unzFile zip_ = nullptr;
     std::map<std::string, Member> members_;
     std::string prefix_;  // "<name>/"
-    pickle::ValuePtr root_;
+    pickle::Document document_;
     std::map<std::string, StoredTensor> catalogue_;
-    std::map<std::string, pickle::ValuePtr> views_;
+    std::map<std::string, const pickle::Value*> views_;
 };
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include "models/torch_pickle.h"
 
+#include <algorithm>
 #include <cstring>
 #include <map>
 #include <set>
@@ -28,17 +29,11 @@ bool allowed_global(const std::string& module, const std::string& name) {
     return module == "torch" && storage_types().count(name) > 0;
 }
 
-ValuePtr make(Kind kind) {
-    auto v = std::make_shared<Value>();
-    v->kind = kind;
-    return v;
-}
-
 class Reader {
 public:
     Reader(const std::string& bytes, const std::string& where) : data_(bytes), where_(where) {}
 
-    ValuePtr run() {
+    Document run() {
         while (true) {
             const unsigned char op = byte();
             switch (op) {
@@ -51,7 +46,8 @@ public:
                 case '.': {                 // STOP
                     check(stack_.size() == 1 && marks_.empty(), "the pickle ends with ", stack_.size(),
                           " values on its stack (expected 1)");
-                    return stack_.back();
+                    document_.root = stack_.back();
+                    return std::move(document_);
                 }
                 case '(': marks_.push_back(stack_.size()); break;  // MARK
                 case ')': push(make(Kind::Tuple)); break;
@@ -192,10 +188,14 @@ private:
         pos_ += static_cast<std::size_t>(n);
     }
     std::string line() {
-        const std::size_t end = data_.find('\n', pos_);
-        check(end != std::string::npos && end - pos_ <= 256, "GLOBAL without a name line");
-        std::string s = data_.substr(pos_, end - pos_);
-        pos_ = end + 1;
+        // Looked for within 256 bytes only: a search to the end for every GLOBAL would make a
+        // pickle of many GLOBALs quadratic.
+        const std::size_t window = std::min<std::size_t>(data_.size() - pos_, 257);
+        const void* end = std::memchr(data_.data() + pos_, '\n', window);
+        check(end != nullptr, "GLOBAL without a name line of at most 256 bytes");
+        const std::size_t length = static_cast<std::size_t>(static_cast<const char*>(end) - (data_.data() + pos_));
+        std::string s = data_.substr(pos_, length);
+        pos_ += length + 1;
         return s;
     }
     ValuePtr text(Kind kind, uint64_t n) {
@@ -205,12 +205,19 @@ private:
         pos_ += static_cast<std::size_t>(n);
         return v;
     }
-    static ValuePtr integer(int64_t i) {
+    ValuePtr make(Kind kind) {
+        check(document_.values.size() < kMaxValues, "more than ", kMaxValues, " values");
+        document_.values.push_back(std::make_unique<Value>());
+        ValuePtr v = document_.values.back().get();
+        v->kind = kind;
+        return v;
+    }
+    ValuePtr integer(int64_t i) {
         auto v = make(Kind::Int);
         v->integer = i;
         return v;
     }
-    static ValuePtr boolean(bool b) {
+    ValuePtr boolean(bool b) {
         auto v = make(Kind::Bool);
         v->integer = b;
         return v;
@@ -265,7 +272,7 @@ private:
         check(found != memo_.end(), "GET of memo entry ", index, ", which was never stored");
         return found->second;
     }
-    static ValuePtr sequence(Kind kind, std::vector<ValuePtr> items) {
+    ValuePtr sequence(Kind kind, std::vector<ValuePtr> items) {
         auto v = make(kind);
         v->items = std::move(items);
         return v;
@@ -351,10 +358,11 @@ private:
     std::vector<ValuePtr> stack_;
     std::vector<std::size_t> marks_;
     std::map<uint64_t, ValuePtr> memo_;
+    Document document_;
 };
 
 }  // namespace
 
-ValuePtr load(const std::string& bytes, const std::string& where) { return Reader(bytes, where).run(); }
+Document load(const std::string& bytes, const std::string& where) { return Reader(bytes, where).run(); }
 
 }  // namespace igcam::models::pickle

@@ -21,7 +21,9 @@
 namespace igcam::models::pickle {
 
 struct Value;
-using ValuePtr = std::shared_ptr<Value>;
+// Values point at each other without owning: a Document owns them all, so a hostile pickle's
+// deep nesting or reference cycles (through the memo) cost neither recursion nor leaks.
+using ValuePtr = Value*;
 
 struct Value {
     enum class Kind { None, Bool, Int, Float, String, Bytes, Tuple, List, Dict, Global, Storage, Tensor, Mark };
@@ -36,8 +38,17 @@ struct Value {
     std::vector<int64_t> sizes, strides;
 };
 
+struct Document {
+    std::vector<std::unique_ptr<Value>> values;  // every value built, in order
+    ValuePtr root = nullptr;
+};
+
+// At most this many values are built from one pickle (a ResNet-152 state dict builds about
+// 20,000), so a small hostile pickle cannot claim gigabytes.
+constexpr std::size_t kMaxValues = 1u << 20;
+
 // Parses `bytes` (the whole data.pkl). Throws FormatError "<where>: ..." naming the
 // refused opcode or global, or the structural problem (stack underflow, truncation, ...).
-ValuePtr load(const std::string& bytes, const std::string& where);
+Document load(const std::string& bytes, const std::string& where);
 
 }  // namespace igcam::models::pickle

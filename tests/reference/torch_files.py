@@ -257,7 +257,17 @@ def malformed_pth(out, cases, marker):
     first = next(iter(e2))
     storage, offset, size, stride = e2[first].args[:4]
     e2[first] = Rebuild(storage, 5, size, stride)
-    case("tensor_past_storage", "the tensor reaches element", e2, m2)
+    case("tensor_past_storage", "the tensor reaches past the end of its storage", e2, m2)
+    e2[first] = Rebuild(storage, 0, [2, 2], [2 ** 33, 2 ** 33])  # offsets that overflow 64 bits if multiplied out
+    case("stride_overflow", "the tensor reaches past the end of its storage", e2, m2)
+    # Hostile shapes of the pickle itself: a million nested tuples, a dict that holds itself
+    # under "state_dict" (through the memo), more values than the reader builds.
+    case("pickle_deep", "data.pkl does not hold a dict of tensors", e, m,
+         pickle_bytes=b"\x80\x02N" + b"\x85" * 1_000_000 + b".")
+    case("pickle_cycle", "the value of 'state_dict' is not a tensor", e, m,
+         pickle_bytes=b"\x80\x02}q\x00X\x0a\x00\x00\x00state_dicth\x00s.")
+    case("pickle_many_values", "more than 1048576 values", e, m,
+         pickle_bytes=b"\x80\x02]" + b"Na" * ((1 << 20) + 10) + b".")
     e3, m3 = archive_of(state, {"epoch_like": 3})
     case("value_not_tensor", "the value of 'epoch_like' is not a tensor", e3, m3)
     e4, m4 = archive_of(state, as_int64=("conv1.weight",))
