@@ -60,7 +60,7 @@ Architecture infer_resnet(const std::map<std::string, std::vector<int64_t>>& sha
     Architecture a;
     a.is_resnet = true;
     a.variant = variant;
-    static const std::regex block_key(R"(^layer([0-9]+)\.([0-9]+)\.)");
+    static const std::regex block_key(R"(^layer([0-9]{1,6})\.([0-9]{1,6})\.)");  // no stoll overflow
     std::map<int64_t, int64_t> blocks;  // stage -> highest block index + 1
     for (const auto& [key, shape] : shapes) {
         (void)shape;
@@ -89,7 +89,7 @@ Architecture infer_vgg(const std::map<std::string, std::vector<int64_t>>& shapes
     Architecture a;
     a.is_resnet = false;
     a.variant = variant;
-    static const std::regex conv_key(R"(^features\.([0-9]+)\.weight$)");
+    static const std::regex conv_key(R"(^features\.([0-9]{1,6})\.weight$)");
     std::map<int64_t, std::vector<int64_t>> convs;  // index -> weight shape (rank 4 only)
     for (const auto& [key, shape] : shapes) {
         std::smatch m;
@@ -174,6 +174,14 @@ std::vector<std::string> standard_architecture_names() {
 
 Architecture infer_architecture(const std::map<std::string, std::vector<int64_t>>& shapes, Variant variant,
                                 const std::string& where) {
+    // Keys and shapes come from the file: bounded before any of them is parsed or divided by.
+    for (const auto& [key, shape] : shapes) {
+        IGCAM_CHECK(key.size() <= 256, FormatError, where, ": the tensor name ", quoted_value(key),
+                    " is longer than 256 bytes");
+        for (int64_t d : shape)
+            IGCAM_CHECK(d >= 1, FormatError, where, ": ", key, ": has a dimension of size ", d,
+                        " (a weight has none below 1)");
+    }
     const bool resnet = find_shape(shapes, "fc.weight") != nullptr || find_shape(shapes, "layer1.0.conv1.weight");
     const bool vgg = find_shape(shapes, "features.0.weight") != nullptr;
     IGCAM_CHECK(resnet != vgg, FormatError, where,

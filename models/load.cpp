@@ -121,8 +121,9 @@ FileKind sniff(const std::string& path) {
     in.read(reinterpret_cast<char*>(head), sizeof head);
     const std::streamsize got = in.gcount();
     if (got >= 4 && std::memcmp(head, "PK\x03\x04", 4) == 0) return FileKind::ZipArchive;
-    if (got >= 2 && head[0] == 0x80 && head[1] >= 2 && head[1] <= 5) return FileKind::Pickle;
     if (got == 9 && head[8] == '{') return FileKind::Safetensors;
+    // A legacy torch.save file opens with PROTO 2 and LONG1 of its 10-byte magic number.
+    if (got >= 4 && std::memcmp(head, "\x80\x02\x8a\x0a", 4) == 0) return FileKind::Pickle;
     return FileKind::Hdf5;  // and anything unknown: the HDF5 reader says what it is not
 }
 

@@ -46,6 +46,8 @@ json parse_header(const std::string& path, const char* text, std::size_t length)
     std::set<std::string> names;
     std::string duplicate;
     const json::parser_callback_t check = [&](int depth, json::parse_event_t event, json& parsed) {
+        // The deepest a valid header goes is a shape list inside an entry inside the header.
+        IGCAM_CHECK(depth <= 3, FormatError, path, ": the safetensors header nests deeper than a valid one");
         if (event == json::parse_event_t::key && depth == 1 && !names.insert(parsed.get<std::string>()).second &&
             duplicate.empty())
             duplicate = parsed.get<std::string>();

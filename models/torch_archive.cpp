@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <fstream>
 #include <map>
+#include <new>
+#include <set>
 
 #include "core/error.h"
 #include "models/keras_layout.h"
@@ -15,7 +17,7 @@ namespace igcam::models {
 
 namespace {
 
-constexpr uint64_t kMaxPickleBytes = 64ull << 20;
+constexpr uint64_t kMaxPickleBytes = 16ull << 20;  // a ResNet-152 state dict pickles to about 100 kB
 constexpr uint64_t kMaxMemberBytes = 16ull << 30;
 constexpr uint64_t kFreeExpansionBytes = 64ull << 20;
 constexpr uint64_t kMaxExpansion = 100;
@@ -78,6 +80,10 @@ Storage storage_info(const std::string& type) {
 class TorchArchive final : public TensorSource {
 public:
     explicit TorchArchive(const std::string& path) : path_(path) {
+        {
+            std::ifstream probe(path, std::ios::binary | std::ios::ate);
+            file_size_ = static_cast<uint64_t>(std::max<std::streamoff>(probe.tellg(), 0));
+        }
         IGCAM_CHECK(ends_with_directory_record(path), FormatError, path,
                     ": is a truncated zip archive (its end-of-central-directory record is missing or cut)");
         zip_ = unzOpen64(path.c_str());
@@ -103,7 +109,19 @@ public:
     Tensor read(const std::string& key, DType dtype) const override {
         const pickle::Value& t = *views_.at(key);
         const pickle::Value& storage = *t.items[0];
-        const std::string bytes = member_bytes(prefix_ + "data/" + storage.text);
+        // Tensors that share a storage are usually saved next to each other: the last storage
+        // read is kept. Inflating is bounded by twice the distinct storages' bytes, so views
+        // of one large storage cannot make a small file cost hours.
+        if (cached_key_ != storage.text) {
+            const std::string member = prefix_ + "data/" + storage.text;
+            inflated_ += members_.at(member).uncompressed;
+            IGCAM_CHECK(inflated_ <= 2 * distinct_storage_bytes_ + (64ull << 20), FormatError, path_,
+                        ": tensors share storages in a way that would unpack ", inflated_, " bytes for ",
+                        distinct_storage_bytes_, " bytes of storages");
+            cached_ = member_bytes(member);
+            cached_key_ = storage.text;
+        }
+        const std::string& bytes = cached_;
         std::vector<int64_t> strides = t.strides;
         // Contiguous views read straight through.
         int64_t expected = 1;
@@ -136,6 +154,11 @@ private:
                              info.uncompressed_size / std::max<uint64_t>(info.compressed_size, 1) <= kMaxExpansion),
                         FormatError, path_, ": the zip member ", quoted_value(member), " would expand from ",
                         info.compressed_size, " to ", info.uncompressed_size, " bytes (a zip bomb?); refused");
+            IGCAM_CHECK(info.compressed_size <= file_size_ &&
+                            (info.compression_method != 0 || info.compressed_size == info.uncompressed_size),
+                        FormatError, path_, ": the zip member ", quoted_value(member), " declares ",
+                        info.compressed_size, " stored and ", info.uncompressed_size,
+                        " unpacked bytes, which the file (", file_size_, " bytes) cannot hold");
             Member m;
             IGCAM_CHECK(unzGetFilePos64(zip_, &m.position) == UNZ_OK, FormatError, path_,
                         ": a zip directory entry cannot be read");
@@ -157,7 +180,14 @@ private:
         unz64_file_pos position = found->second.position;
         IGCAM_CHECK(unzGoToFilePos64(zip_, &position) == UNZ_OK && unzOpenCurrentFile(zip_) == UNZ_OK, FormatError,
                     path_, ": the zip member ", quoted_value(name), " cannot be opened (corrupt or encrypted)");
-        std::string bytes(static_cast<std::size_t>(found->second.uncompressed), '\0');
+        std::string bytes;
+        try {
+            bytes.resize(static_cast<std::size_t>(found->second.uncompressed));
+        } catch (const std::bad_alloc&) {
+            unzCloseCurrentFile(zip_);
+            detail::throw_error<OutOfMemoryError>(path_, ": cannot allocate ", found->second.uncompressed,
+                                                  " bytes for the zip member ", quoted_value(name));
+        }
         std::size_t done = 0;
         int got = 1;
         while (done < bytes.size() && got > 0) {
@@ -196,6 +226,8 @@ private:
         }
         prefix_ = pickle_name.substr(0, pickle_name.size() - std::string("data.pkl").size());
         if (members_.count(prefix_ + "byteorder")) {
+            IGCAM_CHECK(members_.at(prefix_ + "byteorder").uncompressed <= 16, FormatError, path_,
+                        ": the archive's byteorder member is longer than 16 bytes");
             const std::string order = member_bytes(prefix_ + "byteorder");
             IGCAM_CHECK(order == "little", FormatError, path_, ": the archive's byteorder is ", quoted_value(order),
                         "; only little-endian files are read");
@@ -250,6 +282,8 @@ private:
                         ": more elements than any storage can hold");
             count *= n;
         }
+        IGCAM_CHECK(count <= numel, FormatError, path_, ": ", quoted_value(key), ": a view of ", count,
+                    " elements of a storage of ", numel, " (a state dict's tensors do not overlap themselves)");
         if (count > 0) {
             uint64_t last = static_cast<uint64_t>(v->integer);  // the highest element the view touches
             bool inside = last < numel;
@@ -272,15 +306,21 @@ private:
         IGCAM_CHECK(catalogue_.emplace(key, std::move(t)).second, FormatError, path_, ": the key ",
                     quoted_value(key), " appears twice (with and without 'module.')");
         views_[key] = v;
+        if (used_storages_.insert(storage.text).second) distinct_storage_bytes_ += found->second.uncompressed;
     }
 
     std::string path_;
+    uint64_t file_size_ = 0;
     unzFile zip_ = nullptr;
     std::map<std::string, Member> members_;
     std::string prefix_;  // "<name>/"
     pickle::Document document_;
     std::map<std::string, StoredTensor> catalogue_;
     std::map<std::string, const pickle::Value*> views_;
+    std::set<std::string> used_storages_;
+    uint64_t distinct_storage_bytes_ = 0;
+    mutable std::string cached_key_, cached_;
+    mutable uint64_t inflated_ = 0;
 };
 
 }  // namespace

@@ -49,7 +49,10 @@ public:
                     document_.root = stack_.back();
                     return std::move(document_);
                 }
-                case '(': marks_.push_back(stack_.size()); break;  // MARK
+                case '(':  // MARK
+                    check(marks_.size() < kMaxValues, "more than ", kMaxValues, " MARKs");
+                    marks_.push_back(stack_.size());
+                    break;
                 case ')': push(make(Kind::Tuple)); break;
                 case 't': push(sequence(Kind::Tuple, pop_mark())); break;
                 case 0x85: push(sequence(Kind::Tuple, pop_n(1))); break;

@@ -46,6 +46,17 @@ TEST_CASE("reference: torch.save and safetensors files give PyTorch's logits (fl
     CHECK(files >= 16);
 }
 
+TEST_CASE("reference: a safetensors file whose header length opens like a pickle (80 02) loads as safetensors") {
+    const std::string dir = test::reference_dir();
+    ag::NoGradGuard no_grad;
+    const models::Model padded = models::load_model(dir + "/small.pickle_like_length.safetensors", DType::F64);
+    const models::Model plain = models::load_model(dir + "/small.safetensors", DType::F64);
+    CHECK(padded.format == "safetensors");
+    const Tensor x = io::read_npy(dir + "/input.npy");
+    nn::ForwardContext a, b;
+    CHECK(test::relative_error(padded.forward(ag::Var(x), a).value(), plain.forward(ag::Var(x), b).value()) == 0);
+}
+
 TEST_CASE("reference: malformed safetensors and torch.save files are refused with their message") {
     const std::string dir = test::reference_dir();
     const json manifest = test::read_manifest(dir, "torch_files.json");

@@ -260,6 +260,10 @@ def malformed_pth(out, cases, marker):
     case("tensor_past_storage", "the tensor reaches past the end of its storage", e2, m2)
     e2[first] = Rebuild(storage, 0, [2, 2], [2 ** 33, 2 ** 33])  # offsets that overflow 64 bits if multiplied out
     case("stride_overflow", "the tensor reaches past the end of its storage", e2, m2)
+    e5, m5 = archive_of(state)
+    bias_storage = e5["fc.bias"].args[0]
+    e5["fc.weight"] = Rebuild(bias_storage, 0, list(state["fc.weight"].shape), [0, 0])  # 160 elements from 10
+    case("stride_zero", "(a state dict's tensors do not overlap themselves)", e5, m5)
     # Hostile shapes of the pickle itself: a million nested tuples, a dict that holds itself
     # under "state_dict" (through the memo), more values than the reader builds.
     case("pickle_deep", "data.pkl does not hold a dict of tensors", e, m,
@@ -353,6 +357,7 @@ def malformed_safetensors(out, cases):
     write("header_past_end", "runs past the end of the file", length=len(json.dumps(header)) + len(data) + 1)
     write("header_cut", "is not valid JSON", length=n // 2)
     write("header_into_data", "holds a NUL byte", length=len(json.dumps(header)) + 64)
+    write("header_deep", "nests deeper than a valid one", edited(lambda h: h.__setitem__("x", [[[[[1]]]]])))
     write("header_not_utf8", "is not valid JSON", text=b"{\xff\xfe}")
     write("entry_not_object", "is not an object", edited(lambda h: h.__setitem__(first, 1)))
     dup = json.dumps(header)[:-1] + ', ' + json.dumps(first) + ': ' + json.dumps(header[first]) + '}'
@@ -397,6 +402,12 @@ def malformed_safetensors(out, cases):
     shape = w["shape"]
     write("wrong_shape", "conv1.weight: expected shape",
           edited(lambda h: h[weight].__setitem__("shape", [shape[1], shape[0]] + shape[2:])))
+    # A valid file whose header length is 640 + 65536 (bytes 80 02 ...): it opens like a pickle's PROTO 2.
+    text = json.dumps(header)
+    length = 640 + 65536
+    assert len(text) < length
+    with open(os.path.join(out, "small.pickle_like_length.safetensors"), "wb") as f:
+        f.write(struct.pack("<Q", length) + text.encode() + b" " * (length - len(text)) + data)
     fewer = {k: v for k, v in state.items() if k != "fc.bias"}
     save_file(fewer, os.path.join(out, "bad_missing_tensor.safetensors"))
     cases.append({"file": "bad_missing_tensor.safetensors", "message": "fc.bias: missing tensor"})
