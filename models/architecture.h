@@ -21,6 +21,8 @@ struct Architecture {
     Variant variant = Variant::Torchvision;
     ResNetConfig resnet;
     VggConfig vgg;
+
+    int64_t num_classes() const { return is_resnet ? resnet.num_classes : vgg.num_classes; }
 };
 
 // "torchvision", "torchvision-v1.5" -> Torchvision; "torchray-voc-caffe", "torchray-voc",

@@ -72,7 +72,7 @@ private:
 
 // The default preprocessing: the variant's preset, then the file's own attributes.
 Preprocess preprocessing(const h5::File& file, const Architecture& arch) {
-    Preprocess p = preprocess_preset(arch.variant == Variant::Caffe ? "torchray-voc" : "torchvision");
+    Preprocess p = default_preprocess(arch);
     auto three = [&](const char* name, std::array<double, 3>& out) {
         if (!file.has_attribute("/", name)) return;
         const std::vector<double> v = file.number_attribute("/", name);
@@ -154,7 +154,7 @@ Model load_hdf5_model(const std::string& path, DType dtype) {
     const std::string family = arch.is_resnet ? "resnet" : "vgg";
     IGCAM_CHECK(declared == arch.name || declared == family, FormatError, path, ": attribute arch says ",
                 quoted_value(declared), " but the tensors describe ", arch.name);
-    const int64_t classes = arch.is_resnet ? arch.resnet.num_classes : arch.vgg.num_classes;
+    const int64_t classes = arch.num_classes();
     if (file.has_attribute("/", "num_classes")) {
         const double declared_classes = file.number_attribute("/", "num_classes").at(0);
         IGCAM_CHECK(declared_classes == static_cast<double>(classes), FormatError, path,

@@ -8,7 +8,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <limits>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <set>
 
@@ -22,21 +22,16 @@ using nlohmann::json;
 
 struct DTypeInfo {
     std::size_t size;
-    bool readable;
-    ElementType element;
+    std::optional<ElementType> element;  // set for the floating types igcam reads
 };
 
 // Every dtype the safetensors specification names, with its size in bytes.
 const std::map<std::string, DTypeInfo>& dtypes() {
     static const std::map<std::string, DTypeInfo> table = {
-        {"F64", {8, true, ElementType::F64}},   {"F32", {4, true, ElementType::F32}},
-        {"F16", {2, true, ElementType::F16}},   {"BF16", {2, true, ElementType::BF16}},
-        {"I64", {8, false, ElementType::F64}},  {"U64", {8, false, ElementType::F64}},
-        {"I32", {4, false, ElementType::F32}},  {"U32", {4, false, ElementType::F32}},
-        {"I16", {2, false, ElementType::F16}},  {"U16", {2, false, ElementType::F16}},
-        {"I8", {1, false, ElementType::F16}},   {"U8", {1, false, ElementType::F16}},
-        {"BOOL", {1, false, ElementType::F16}}, {"F8_E4M3", {1, false, ElementType::F16}},
-        {"F8_E5M2", {1, false, ElementType::F16}},
+        {"F64", {8, ElementType::F64}}, {"F32", {4, ElementType::F32}}, {"F16", {2, ElementType::F16}},
+        {"BF16", {2, ElementType::BF16}}, {"I64", {8, {}}}, {"U64", {8, {}}}, {"I32", {4, {}}}, {"U32", {4, {}}},
+        {"I16", {2, {}}}, {"U16", {2, {}}}, {"I8", {1, {}}}, {"U8", {1, {}}}, {"BOOL", {1, {}}},
+        {"F8_E4M3", {1, {}}}, {"F8_E5M2", {1, {}}},
     };
     return table;
 }
@@ -122,7 +117,6 @@ SafetensorsFile::SafetensorsFile(const std::string& path) : path_(path) {
                 for (const auto& [k, v] : entry.items()) {
                     IGCAM_CHECK(v.is_string(), FormatError, where, ": the value of ", quoted_value(k),
                                 " is not a string");
-                    metadata_[k] = v.get<std::string>();
                 }
                 continue;
             }
@@ -162,10 +156,10 @@ SafetensorsFile::SafetensorsFile(const std::string& path) : path_(path) {
                         numel * known->second.size);
             ranges.push_back({begin, end, name});
             t.type_name = type;
-            t.readable = known->second.readable;
+            t.readable = known->second.element.has_value();
             const bool counter = is_step_counter_key(name) && (type == "I64" || type == "I32") && numel == 1;
             if (counter) continue;  // PyTorch's BN step counter: not a weight
-            if (t.readable) located_[name] = {known->second.element, static_cast<std::size_t>(begin)};
+            if (t.readable) located_[name] = {*known->second.element, static_cast<std::size_t>(begin)};
             catalogue_[name] = std::move(t);
         }
         std::sort(ranges.begin(), ranges.end(),

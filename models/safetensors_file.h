@@ -32,7 +32,6 @@ public:
     const std::map<std::string, StoredTensor>& tensors() const override { return catalogue_; }
     std::string readable_types() const override { return "F32, F64, F16 or BF16"; }
     Tensor read(const std::string& key, DType dtype) const override;
-    const std::map<std::string, std::string>& metadata() const { return metadata_; }
 
 private:
     struct Located {
@@ -45,7 +44,6 @@ private:
     std::size_t data_start_ = 0;
     std::map<std::string, StoredTensor> catalogue_;
     std::map<std::string, Located> located_;  // the readable tensors of the catalogue
-    std::map<std::string, std::string> metadata_;
 };
 
 }  // namespace igcam::models

@@ -14,6 +14,10 @@ std::string shape_text(const StoredTensor& t) { return t.scalar ? "a scalar ()" 
 
 }  // namespace
 
+Preprocess default_preprocess(const Architecture& arch) {
+    return preprocess_preset(arch.variant == Variant::Caffe ? "torchray-voc" : "torchvision");
+}
+
 std::map<std::string, std::vector<int64_t>> catalogue_shapes(const TensorSource& source) {
     std::map<std::string, std::vector<int64_t>> shapes;
     for (const auto& [key, t] : source.tensors()) shapes[key] = t.dims;
@@ -65,8 +69,8 @@ Model model_from_state_dict(const TensorSource& source, const std::string& forma
     model.architecture = infer_architecture(shapes, variant, source.path());
     const Architecture& arch = model.architecture;
     model.net = build_from_state_dict(source, arch, dtype);
-    model.class_names = default_class_names(arch.is_resnet ? arch.resnet.num_classes : arch.vgg.num_classes);
-    model.preprocess = preprocess_preset(arch.variant == Variant::Caffe ? "torchray-voc" : "torchvision");
+    model.class_names = default_class_names(arch.num_classes());
+    model.preprocess = default_preprocess(arch);
     model.default_layer = default_target_layer(arch);
     return model;
 }

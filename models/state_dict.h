@@ -11,6 +11,10 @@
 
 namespace igcam::models {
 
+// The preprocessing a torch state dict gets by default: the torchvision preset, or
+// torchray-voc for TorchRay's Caffe variant.
+Preprocess default_preprocess(const Architecture& arch);
+
 // The catalogue's shapes by key, for infer_architecture.
 std::map<std::string, std::vector<int64_t>> catalogue_shapes(const TensorSource& source);
 

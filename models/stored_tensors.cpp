@@ -78,7 +78,14 @@ void decode_into(T* out, const unsigned char* base, ElementType type, const std:
     const std::size_t size = element_size(type);
     int64_t n = 1;
     for (int64_t d : dims) n *= d;
-    if (strides.empty()) {
+    // Row-major strides (or none given) read straight through.
+    bool contiguous = true;
+    int64_t expected = 1;
+    for (std::size_t k = strides.size(); k-- > 0;) {
+        contiguous = contiguous && (dims[k] == 1 || strides[k] == expected);
+        expected *= dims[k];
+    }
+    if (contiguous) {
         const unsigned char* p = base + static_cast<std::size_t>(offset) * size;
         for (int64_t i = 0; i < n; ++i) out[i] = static_cast<T>(element(p + static_cast<std::size_t>(i) * size, type));
         return;

@@ -46,8 +46,8 @@ std::size_t element_size(ElementType type);
 
 // A tensor of `dims` in `dtype` from elements stored at `base`: element i (in row-major
 // order of `dims`) is read at base + (offset + sum_k index_k * strides[k]) * element_size.
-// `strides` empty means contiguous. The caller has checked every index lies inside the
-// stored bytes.
+// `strides` empty means row-major (contiguous) order, which is also read straight through
+// when given. The caller has checked every index lies inside the stored bytes.
 Tensor decode_elements(const unsigned char* base, ElementType type, const std::vector<int64_t>& dims,
                        const std::vector<int64_t>& strides, int64_t offset, DType dtype);
 

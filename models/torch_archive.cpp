@@ -6,6 +6,7 @@
 #include <fstream>
 #include <map>
 #include <new>
+#include <optional>
 #include <set>
 
 #include "core/error.h"
@@ -61,18 +62,17 @@ bool escapes(const std::string& name) {
 }
 
 struct Storage {
-    ElementType element = ElementType::F32;
-    bool readable = false;
     std::size_t element_bytes = 0;
+    std::optional<ElementType> element;  // set for the floating types igcam reads
 };
 
 Storage storage_info(const std::string& type) {
     static const std::map<std::string, Storage> table = {
-        {"FloatStorage", {ElementType::F32, true, 4}},   {"DoubleStorage", {ElementType::F64, true, 8}},
-        {"HalfStorage", {ElementType::F16, true, 2}},    {"BFloat16Storage", {ElementType::BF16, true, 2}},
-        {"LongStorage", {ElementType::F64, false, 8}},   {"IntStorage", {ElementType::F32, false, 4}},
-        {"ShortStorage", {ElementType::F16, false, 2}},  {"CharStorage", {ElementType::F16, false, 1}},
-        {"ByteStorage", {ElementType::F16, false, 1}},   {"BoolStorage", {ElementType::F16, false, 1}},
+        {"FloatStorage", {4, ElementType::F32}}, {"DoubleStorage", {8, ElementType::F64}},
+        {"HalfStorage", {2, ElementType::F16}},  {"BFloat16Storage", {2, ElementType::BF16}},
+        {"LongStorage", {8, {}}},                {"IntStorage", {4, {}}},
+        {"ShortStorage", {2, {}}},               {"CharStorage", {1, {}}},
+        {"ByteStorage", {1, {}}},                {"BoolStorage", {1, {}}},
     };
     return table.at(type);  // the unpickler admits these names only
 }
@@ -121,18 +121,8 @@ public:
             cached_ = member_bytes(member);
             cached_key_ = storage.text;
         }
-        const std::string& bytes = cached_;
-        std::vector<int64_t> strides = t.strides;
-        // Contiguous views read straight through.
-        int64_t expected = 1;
-        bool contiguous = true;
-        for (std::size_t k = t.sizes.size(); k-- > 0;) {
-            contiguous = contiguous && (t.sizes[k] == 1 || t.strides[k] == expected);
-            expected *= t.sizes[k];
-        }
-        if (contiguous) strides.clear();
-        return decode_elements(reinterpret_cast<const unsigned char*>(bytes.data()),
-                               storage_info(storage.storage_type).element, t.sizes, strides, t.integer, dtype);
+        return decode_elements(reinterpret_cast<const unsigned char*>(cached_.data()),
+                               *storage_info(storage.storage_type).element, t.sizes, t.strides, t.integer, dtype);
     }
 
 private:
@@ -297,12 +287,12 @@ private:
             IGCAM_CHECK(inside, FormatError, path_, ": ", quoted_value(key),
                         ": the tensor reaches past the end of its storage of ", numel, " elements");
         }
-        if (is_step_counter_key(key) && !info.readable && count == 1) return;  // BN step counter: not a weight
+        if (is_step_counter_key(key) && !info.element && count == 1) return;  // BN step counter: not a weight
         StoredTensor t;
         t.dims = v->sizes;
         t.scalar = t.dims.empty();
         t.type_name = storage.storage_type;
-        t.readable = info.readable;
+        t.readable = info.element.has_value();
         IGCAM_CHECK(catalogue_.emplace(key, std::move(t)).second, FormatError, path_, ": the key ",
                     quoted_value(key), " appears twice (with and without 'module.')");
         views_[key] = v;

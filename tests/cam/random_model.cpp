@@ -33,7 +33,7 @@ models::Model random_model(const models::Architecture& arch, uint64_t seed, DTyp
             p->value = random_uniform(p->shape, -0.2, 0.2, seed, dtype);
         }
     }
-    model.class_names = models::default_class_names(arch.is_resnet ? arch.resnet.num_classes : arch.vgg.num_classes);
+    model.class_names = models::default_class_names(arch.num_classes());
     return model;
 }
 
