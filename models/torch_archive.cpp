@@ -18,7 +18,7 @@ namespace igcam::models {
 
 namespace {
 
-constexpr uint64_t kMaxPickleBytes = 16ull << 20;  // a ResNet-152 state dict pickles to about 100 kB
+constexpr uint64_t kMaxPickleBytes = 16ull << 20;  // a torchvision ResNet-152 state dict pickles to 115 kB
 constexpr uint64_t kMaxMemberBytes = 16ull << 30;
 constexpr uint64_t kFreeExpansionBytes = 64ull << 20;
 constexpr uint64_t kMaxExpansion = 100;

@@ -43,8 +43,8 @@ struct Document {
     ValuePtr root = nullptr;
 };
 
-// At most this many values are built from one pickle (a ResNet-152 state dict builds about
-// 20,000), so a small hostile pickle cannot claim gigabytes.
+// At most this many values are built from one pickle (a torchvision ResNet-152 state dict builds
+// about 16,000), so a small hostile pickle cannot claim gigabytes.
 constexpr std::size_t kMaxValues = 1u << 20;
 
 // Parses `bytes` (the whole data.pkl). Throws FormatError "<where>: ..." naming the
