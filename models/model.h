@@ -35,6 +35,16 @@ struct Model {
     const nn::Module& layer(const std::string& name) const;
 };
 
+// One module of the tree, as a forward pass of a (1, 3, height, width) input sees it.
+struct LayerRow {
+    std::string name;    // dotted, "" for the model itself
+    std::string type;    // PyTorch's class name
+    Shape output_shape;  // rank 0 for a module that produced no output of its own
+    int64_t parameters = 0;
+};
+// Every module in tree order (the model first).
+std::vector<LayerRow> layer_rows(const Model& model, int64_t height, int64_t width);
+
 // The module tree with each module's output shape for an input of (1, 3, height, width),
 // one line per module (indented by depth), and the parameter count.
 std::string list_layers(const Model& model, int64_t height, int64_t width);

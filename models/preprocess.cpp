@@ -359,6 +359,12 @@ ImageSize model_input_size(int64_t height, int64_t width, const Preprocess& p) {
     return {window.height, window.width};
 }
 
+ImageSize default_input_size(const Preprocess& p) {
+    if (p.crop > 0) return {p.crop, p.crop};
+    if (p.resize > 0) return {p.resize, p.resize};
+    return {224, 224};
+}
+
 Tensor preprocess_batch(const std::vector<io::Image>& images, const Preprocess& p, DType dtype) {
     IGCAM_CHECK(!images.empty(), ValueError, "preprocess_batch: no images (preset '", p.name, "')");
     std::vector<Tensor> inputs;

@@ -69,6 +69,10 @@ ImageSize resized_size(int64_t height, int64_t width, const Preprocess& preproce
 // The model input's height and width for an image of this size (after resize and crop).
 // Throws ShapeError when the crop does not fit.
 ImageSize model_input_size(int64_t height, int64_t width, const Preprocess& preprocess);
+// The input size to show a model's layers at without an image: the crop, else the resize,
+// else 224 x 224.
+ImageSize default_input_size(const Preprocess& preprocess);
+
 // The first row/column of a centre crop of `crop` out of `size`: int(round((size - crop) / 2.0)),
 // rounding halves to even as Python does. Requires 0 < crop <= size (ShapeError otherwise).
 int64_t center_crop_start(int64_t size, int64_t crop);

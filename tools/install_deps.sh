@@ -15,7 +15,7 @@ build_packages=(
 # The reference tests run these with Debian's own /usr/bin/python3; tools/bench.sh runs
 # PyTorch with tcmalloc preloaded (libtcmalloc-minimal4), as PyTorch recommends on the CPU.
 reference_packages=(
-  python3 python3-torch python3-torchvision python3-h5py python3-numpy python3-pil python3-matplotlib python3-venv
+  python3 python3-dev python3-torch python3-torchvision python3-h5py python3-numpy python3-pil python3-matplotlib python3-venv
   libtcmalloc-minimal4
 )
 

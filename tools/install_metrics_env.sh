@@ -4,8 +4,10 @@
 # RelevanceRankAccuracy), TorchRay (benchmark.pointing_game.PointingGame), TorchCAM
 # (metrics.ClassificationMetric, metrics.DeletionInsertionMetric), scikit-image
 # (metrics.structural_similarity) and SciPy (stats.spearmanr); pytorch-grad-cam, the
-# Python stack tools/bench_eval.sh times igcam-eval against; and Hugging Face's safetensors,
-# which writes the .safetensors test fixtures. The environment sees the
+# Python stack tools/bench_eval.sh times igcam-eval against, and the reference the Python
+# module's maps are tested against; Hugging Face's safetensors, which writes the .safetensors
+# test fixtures; and what builds and tests the Python module (nanobind, scikit-build-core,
+# pytest). The environment sees the
 # system site packages, so PyTorch, torchvision, NumPy, SciPy, Matplotlib and Pillow are
 # Debian's (tools/install_deps.sh installs them); the rest comes from PyPI through pip and
 # nothing is installed outside the environment. Idempotent: an environment whose stamp
@@ -57,14 +59,23 @@ GRADCAM_SPECS=("grad-cam==1.5.5" "ttach==0.0.3")
 # Hugging Face's safetensors writes the .safetensors fixtures (tests/reference/torch_files.py);
 # a binary wheel without dependencies.
 SAFETENSORS_SPEC="safetensors==0.4.5"
+# The Python module is built with `pip install --no-build-isolation` into this environment
+# (tests/python/run_tests.py), so its build requirements live here; pytest runs its tests.
+# Pure-Python wheels, installed without dependencies; scikit-build-core needs a newer
+# packaging than Debian's 23.0.
+PYTHON_MODULE_SPECS=(
+  "nanobind==2.15.0" "scikit-build-core==0.11.6" "pathspec==0.12.1" "packaging==24.2"
+  "pytest==8.3.4" "pluggy==1.5.0" "iniconfig==2.0.0"
+)
 STAMP_TEXT="$QUANTUS_SPEC $TORCHRAY_SPEC $TORCHCAM_SPEC $SKIMAGE_SPEC $NUMPY_SPEC $SCIPY_SPEC \
-${QUANTUS_DEPS[*]} ${TRANSITIVE_DEPS[*]} ${GRADCAM_SPECS[*]} $SAFETENSORS_SPEC"
+${QUANTUS_DEPS[*]} ${TRANSITIVE_DEPS[*]} ${GRADCAM_SPECS[*]} $SAFETENSORS_SPEC ${PYTHON_MODULE_SPECS[*]}"
 IMPORT_CHECK="import numpy, scipy.stats, skimage.metrics, cv2, quantus, torch, torchvision
 import torchray.benchmark.pointing_game
 from torchcam.metrics import ClassificationMetric, DeletionInsertionMetric
 from torchcam.methods import CAM, GradCAM
 from pytorch_grad_cam import GradCAM, GradCAMPlusPlus
 import safetensors.torch
+import nanobind, scikit_build_core, pytest
 assert numpy.__version__.startswith('1.'), numpy.__version__"
 
 venv="${IGCAM_METRICS_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/igcam/metrics-venv}"
@@ -120,6 +131,7 @@ pip=("$python" -m pip --disable-pip-version-check --no-input -q)
 "${pip[@]}" install "$NUMPY_SPEC" "$SCIPY_SPEC" "$SKIMAGE_SPEC" "${QUANTUS_DEPS[@]}" "${TRANSITIVE_DEPS[@]}" \
   || fail "pip install $SKIMAGE_SPEC ${QUANTUS_DEPS[*]} failed (is PyPI reachable?)"
 "${pip[@]}" install --no-deps "$QUANTUS_SPEC" "$TORCHRAY_SPEC" "$TORCHCAM_SPEC" "${GRADCAM_SPECS[@]}" "$SAFETENSORS_SPEC" \
+  "${PYTHON_MODULE_SPECS[@]}" \
   || fail "pip install $QUANTUS_SPEC $TORCHRAY_SPEC $TORCHCAM_SPEC ${GRADCAM_SPECS[*]} $SAFETENSORS_SPEC failed (is PyPI reachable?)"
 "$python" -c "$IMPORT_CHECK" || fail "the installed packages do not import"
 echo "$STAMP_TEXT" >"$stamp"

@@ -84,15 +84,12 @@ void run_info(const PredictOptions& options, std::ostream& out) {
 void run_list_layers(const PredictOptions& options, std::ostream& out) {
     const models::Model model = load(options);
     print_summary(model, out);
-    int64_t height = 224, width = 224;
+    const models::ImageSize size = models::default_input_size(model.preprocess);
+    int64_t height = size.height, width = size.width;
     if (!options.images.empty()) {
         const Tensor input = models::preprocess_image(io::read_image(options.images.front()), model.preprocess, options.dtype);
         height = input.dim(2);
         width = input.dim(3);
-    } else if (model.preprocess.crop > 0) {
-        height = width = model.preprocess.crop;
-    } else if (model.preprocess.resize > 0) {
-        height = width = model.preprocess.resize;
     }
     out << "layers for an input of (1, 3, " << height << ", " << width << "):\n"
         << models::list_layers(model, height, width);
