@@ -255,10 +255,12 @@ ExplainStats explain(const models::Model& model, const Inputs& inputs, const Exp
 }
 
 std::vector<ImageExplanation> explain_all(const models::Model& model, const Inputs& inputs,
-                                          const ExplainOptions& options, ExplainStats* stats) {
+                                          const ExplainOptions& options, ExplainStats* stats,
+                                          const std::function<void(int64_t images_done)>& after_batch) {
     std::vector<ImageExplanation> all;
     const ExplainStats s = explain(model, inputs, options, [&](std::vector<ImageExplanation>& batch) {
         for (ImageExplanation& e : batch) all.push_back(std::move(e));
+        if (after_batch) after_batch(static_cast<int64_t>(all.size()));
     });
     std::sort(all.begin(), all.end(), [](const auto& a, const auto& b) { return a.index < b.index; });
     if (stats != nullptr) *stats = s;

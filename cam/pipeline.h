@@ -118,8 +118,10 @@ using ResultSink = std::function<void(std::vector<ImageExplanation>& batch)>;
 ExplainStats explain(const models::Model& model, const Inputs& inputs, const ExplainOptions& options,
                      const ResultSink& deliver, const ProgressSink& progress = {});
 
-// The same, every explanation kept, in input order.
+// The same, every explanation kept, in input order; `after_batch`, when given, is told how
+// many images are done after each batch.
 std::vector<ImageExplanation> explain_all(const models::Model& model, const Inputs& inputs,
-                                          const ExplainOptions& options, ExplainStats* stats = nullptr);
+                                          const ExplainOptions& options, ExplainStats* stats = nullptr,
+                                          const std::function<void(int64_t images_done)>& after_batch = {});
 
 }  // namespace igcam::cam

@@ -2,7 +2,8 @@
 # Installs every system package igcam needs from Debian's archive. Idempotent: packages
 # already present are skipped, and apt-get runs only when something is missing.
 #   tools/install_deps.sh          build + test dependencies
-#   tools/install_deps.sh --build  build dependencies only (no PyTorch reference stack)
+#   tools/install_deps.sh --build  build dependencies only (no PyTorch reference stack); also
+#                                  what `pip install .` needs (python3-dev: Python's headers)
 set -euo pipefail
 
 build_packages=(
@@ -11,11 +12,12 @@ build_packages=(
   libdnnl-dev
   doctest-dev libcli11-dev nlohmann-json3-dev libpugixml-dev libminizip-dev
   libopenmpi-dev openmpi-bin
+  python3-dev
 )
 # The reference tests run these with Debian's own /usr/bin/python3; tools/bench.sh runs
 # PyTorch with tcmalloc preloaded (libtcmalloc-minimal4), as PyTorch recommends on the CPU.
 reference_packages=(
-  python3 python3-dev python3-torch python3-torchvision python3-h5py python3-numpy python3-pil python3-matplotlib python3-venv
+  python3 python3-torch python3-torchvision python3-h5py python3-numpy python3-pil python3-matplotlib python3-venv
   libtcmalloc-minimal4
 )
 

@@ -11,7 +11,7 @@ tools' messages: FileNotFoundError, OSError, ValueError, TypeError, MemoryError,
 igcam.WeightFileError and igcam.FileFormatError (both ValueErrors), igcam.Error (RuntimeError).
 """
 from . import _igcam
-from ._igcam import Error, FileFormatError, WeightFileError
+from ._errors import Error, FileFormatError, WeightFileError
 from . import metrics
 from ._model import Explanation, IgCamAudit, Layer, Model, Prediction, load, methods
 from ._render import colormaps, overlay

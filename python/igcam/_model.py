@@ -1,7 +1,8 @@
 """igcam.load, igcam.Model and what its methods return."""
 import os
+import sys
 from dataclasses import dataclass, field
-from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple, Union
+from typing import Callable, Dict, List, NamedTuple, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -152,6 +153,20 @@ class Explanation:
         return "\n".join(lines)
 
 
+def _progress_callback(progress) -> Optional[Callable[[int, int], None]]:
+    if progress is False or progress is None:
+        return None
+    if callable(progress):
+        return progress
+    if progress is not True:
+        raise TypeError(f"progress must be True, False or a callable, got {type(progress).__name__}")
+
+    def report(done: int, total: int) -> None:
+        sys.stderr.write(f"\rexplained {done}/{total} images" + ("\n" if done == total else ""))
+        sys.stderr.flush()
+    return report
+
+
 class Model:
     """A network loaded by igcam.load: predict, list its layers, explain images.
 
@@ -202,7 +217,8 @@ class Model:
                 layer: Optional[str] = None, target: Union[None, int, str, Sequence[int]] = None,
                 steps: Optional[int] = None, igcam_preset: str = "default", riemann: Optional[str] = None,
                 delta: Optional[str] = None, relu: Optional[str] = None, reduce: Optional[str] = None,
-                baseline: Optional[str] = None, batch: int = 0, trace: bool = False) -> Explanation:
+                baseline: Optional[str] = None, batch: int = 0, trace: bool = False,
+                progress: Union[bool, Callable[[int, int], None]] = False) -> Explanation:
         """Explains the images with CAM methods through igcam's explanation pipeline (the one
         igcam-run uses): the same maps as igcam-run's .npy files, bit for bit.
 
@@ -224,6 +240,9 @@ class Model:
             zero model input; the notebook preset's default) or an image file.
         batch: images (and IG-CAM steps, Score-CAM masks, ablations) per pass; 0: automatic.
         trace: also record each image's gradient trace (every op of the backward pass).
+        progress: True prints "explained D/N images" on stderr as batches finish; a callable
+            is called with (images done, images) after each batch instead (it must not call
+            igcam; an exception it raises stops the run and propagates).
 
         Raises ValueError (an unknown method, layer or class; a bad shape), TypeError (a bad
         dtype), FileNotFoundError / OSError / igcam.FileFormatError (an image file)."""
@@ -239,7 +258,7 @@ class Model:
         out = self._native.explain(normalise_images(images), method_list, layer or "", target_text, classes,
                                    igcam_preset, 0 if steps is None else int(steps), riemann or "", delta or "",
                                    relu or "", reduce or "", "" if baseline is None else os.fspath(baseline),
-                                   int(batch), bool(trace))
+                                   int(batch), bool(trace), _progress_callback(progress))
         audit = out["igcam"]
         names = self.class_names
         return Explanation(

@@ -23,9 +23,8 @@ namespace igcam::python {
 class MissingFileError : public IoError { using IoError::IoError; };
 class WeightFileError : public FormatError { using FormatError::FormatError; };
 
-// Creates igcam.Error, igcam.FileFormatError and igcam.WeightFileError in `m` and installs
-// the translator above.
-void register_errors(nanobind::module_& m);
+// Installs the translator above (igcam's own types live in python/igcam/_errors.py).
+void register_errors();
 
 // Runs `job`; an IoError about one of `paths` that does not exist becomes MissingFileError
 // (the message unchanged).

@@ -1,6 +1,7 @@
 // igcam._igcam.Model: a loaded network, its predictions, its layers and its explanations.
 // Every call releases the GIL while igcam computes; calls run one at a time (one lock for
 // the process), so other Python threads go on but igcam's own threads are never shared.
+#include <functional>
 #include <mutex>
 
 #include <nanobind/stl/optional.h>
@@ -137,6 +138,7 @@ struct ExplainArguments {
     std::string baseline;  // "" : the preset's (black; zero for notebook)
     int64_t batch = 0;
     bool trace = false;
+    nb::object progress;  // None, or called with (images done, images) after each batch
 };
 
 cam::ExplainOptions request_of(const models::Model& model, const ExplainArguments& a, int64_t images) {
@@ -233,7 +235,14 @@ nb::dict explain(const PyModel& self, nb::handle images, const ExplainArguments&
         Computing computing;
         cam::Inputs in = inputs.inputs();
         in.classes = arguments.classes;
-        all = cam::explain_all(model, in, request, &stats);
+        std::function<void(int64_t)> after_batch;
+        if (!arguments.progress.is_none()) {
+            after_batch = [&](int64_t done) {
+                nb::gil_scoped_acquire acquire;  // a Python exception it raises ends the run
+                arguments.progress(done, inputs.size());
+            };
+        }
+        all = cam::explain_all(model, in, request, &stats, after_batch);
         for (const cam::ImageExplanation& e : all) {
             same_size = same_size && e.input_shape == all.front().input_shape && e.layer_shape == all.front().layer_shape;
             views.push_back(inputs.take_view(e.index));
@@ -321,14 +330,14 @@ void bind_model(nb::module_& m) {
             [](const PyModel& self, nb::handle images, const std::string& methods, const std::string& layer,
                const std::string& target, const std::vector<int64_t>& classes, const std::string& igcam_preset, int steps,
                const std::string& riemann, const std::string& delta, const std::string& relu, const std::string& reduce,
-               const std::string& baseline, int64_t batch, bool trace) {
+               const std::string& baseline, int64_t batch, bool trace, nb::object progress) {
                 return explain(self, images,
                                ExplainArguments{methods, layer, target, classes, igcam_preset, steps, riemann, delta, relu,
-                                                reduce, baseline, batch, trace});
+                                                reduce, baseline, batch, trace, std::move(progress)});
             },
             nb::arg("images"), nb::arg("methods"), nb::arg("layer"), nb::arg("target"), nb::arg("classes"),
             nb::arg("igcam_preset"), nb::arg("steps"), nb::arg("riemann"), nb::arg("delta"), nb::arg("relu"),
-            nb::arg("reduce"), nb::arg("baseline"), nb::arg("batch"), nb::arg("trace"),
+            nb::arg("reduce"), nb::arg("baseline"), nb::arg("batch"), nb::arg("trace"), nb::arg("progress").none(),
             "The explanation pipeline on the images (igcam.Model.explain documents the arguments).");
     m.def("load", &load, nb::arg("path"), nb::arg("device"), nb::arg("dtype"), nb::arg("preprocess") = nb::none(),
           "Loads a weight file (igcam.load documents the arguments).");

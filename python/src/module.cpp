@@ -8,7 +8,7 @@
 NB_MODULE(_igcam, m) {
     m.doc() = "igcam's C++ engine; use the igcam package, which documents every function.";
     m.attr("__version__") = igcam::tools::kIgcamVersion;
-    igcam::python::register_errors(m);
+    igcam::python::register_errors();
     igcam::python::bind_model(m);
     igcam::python::bind_render(m);
     igcam::python::bind_metrics(m);

@@ -37,8 +37,8 @@ def main():
     env = dict(os.environ, CMAKE_BUILD_PARALLEL_LEVEL=os.environ.get("CMAKE_BUILD_PARALLEL_LEVEL", "2"))
     install = [sys.executable, "-m", "pip", "install", "--no-build-isolation", "--no-deps", "--no-input",
                "--disable-pip-version-check", "--force-reinstall", "-q",
-               f"-Cbuild-dir={os.path.join(build_dir, 'python-module')}",
-               "-Ccmake.define.IGCAM_CUDA=OFF", "-Ccmake.define.IGCAM_WERROR=ON", ROOT]
+               f"--config-settings=build-dir={os.path.join(build_dir, 'python-module')}",
+               "--config-settings=cmake.define.IGCAM_CUDA=OFF", "--config-settings=cmake.define.IGCAM_WERROR=ON", ROOT]
     print("+", " ".join(install), flush=True)
     if subprocess.run(install, env=env).returncode != 0:
         give_up("pip install of the igcam package failed (its output is above)")

@@ -41,3 +41,26 @@ def test_another_thread_runs_during_explain():
     for w in workers:
         w.join()
     assert sorted(results) == [0, 1]
+
+
+def test_progress_callback():
+    model = igcam.load(DEMO_WEIGHTS, device="cpu")
+    seen = []
+    result = model.explain(DEMO_IMAGES, methods="gradcam", batch=1, progress=lambda done, total: seen.append((done, total)))
+    assert seen == [(i + 1, len(DEMO_IMAGES)) for i in range(len(DEMO_IMAGES))] and len(result) == len(DEMO_IMAGES)
+
+    class Stop(Exception):
+        pass
+
+    def stop_after_two(done, total):
+        if done == 2:
+            raise Stop("enough")
+
+    try:
+        model.explain(DEMO_IMAGES, methods="gradcam", batch=1, progress=stop_after_two)
+    except Stop as e:
+        assert str(e) == "enough"
+    else:
+        raise AssertionError("the callback's exception did not stop the run")
+    # The model is still usable afterwards.
+    assert len(model.explain(DEMO_IMAGES[0], methods="gradcam")) == 1
