@@ -1,11 +1,13 @@
 #include "models/hdf5_file.h"
 
 #include <hdf5.h>
+#include <hdf5_hl.h>
 
 #include <algorithm>
 #include <cstring>
 #include <cstdio>
 #include <fstream>
+#include <utility>
 
 #include "core/error.h"
 #include "core/ops.h"
@@ -125,6 +127,29 @@ File::File(const std::string& path) : path_(path) {
     H5Pset_fclose_degree(access.get(), H5F_CLOSE_STRONG);
     id_ = H5Fopen(path.c_str(), H5F_ACC_RDONLY, access.get());
     IGCAM_CHECK(id_ >= 0, FormatError, path, ": truncated or corrupt HDF5 file (the library cannot open it)");
+}
+
+namespace {
+
+// HDF5's format signature, at byte 0 or after a user block of 512, 1024, 2048, ... bytes.
+bool has_hdf5_signature(const unsigned char* bytes, std::size_t size) {
+    static const unsigned char signature[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
+    for (std::size_t offset = 0; offset + sizeof signature <= size; offset = offset == 0 ? 512 : 2 * offset)
+        if (std::memcmp(bytes + offset, signature, sizeof signature) == 0) return true;
+    return false;
+}
+
+}  // namespace
+
+File::File(const std::string& label, const void* image, std::size_t size, std::shared_ptr<const void> owner)
+    : path_(label), image_(std::move(owner)) {
+    silence_errors();
+    IGCAM_CHECK(size > 0, FormatError, label, ": empty (0 bytes), not an HDF5 file");
+    IGCAM_CHECK(has_hdf5_signature(static_cast<const unsigned char*>(image), size), FormatError, label,
+                ": not an HDF5 file");
+    // Read-only, in place: HDF5 neither copies the bytes nor frees them (image_ does).
+    id_ = H5LTopen_file_image(const_cast<void*>(image), size, H5LT_FILE_IMAGE_DONT_COPY | H5LT_FILE_IMAGE_DONT_RELEASE);
+    IGCAM_CHECK(id_ >= 0, FormatError, label, ": truncated or corrupt HDF5 file (the library cannot open it)");
 }
 
 File::~File() {

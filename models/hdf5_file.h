@@ -39,6 +39,12 @@ public:
     // Opens `path` read-only. IoError when it cannot be read; FormatError for an empty file,
     // a file that is not HDF5, or a truncated/corrupt one.
     explicit File(const std::string& path);
+    // An HDF5 file image of `size` bytes at `image` (a .keras archive's model.weights.h5, in
+    // memory or in a mapping of the archive), read by HDF5 in place: no copy, nothing written
+    // to disk. `owner` keeps the bytes alive while the File lives; `label` names it in every
+    // message. FormatError for an empty image, one without the HDF5 signature, or a
+    // truncated/corrupt one.
+    File(const std::string& label, const void* image, std::size_t size, std::shared_ptr<const void> owner);
     ~File();
     File(const File&) = delete;
     File& operator=(const File&) = delete;
@@ -69,7 +75,8 @@ public:
 
 private:
     std::string path_;
-    int64_t id_ = -1;  // hid_t
+    std::shared_ptr<const void> image_;  // what holds an in-memory file's bytes
+    int64_t id_ = -1;                    // hid_t
 };
 
 }  // namespace igcam::h5

@@ -309,10 +309,4 @@ Catalogue read_catalogue(const h5::File& f) {
     return c;
 }
 
-void refuse_keras_archive(const std::string& path) {
-    detail::throw_error<FormatError>(
-        path, ": is a .keras archive (a zip file holding config.json and model.weights.h5), not an HDF5 file; unzip it "
-              "(unzip '", path, "' model.weights.h5) and load model.weights.h5");
-}
-
 }  // namespace igcam::models::keras

@@ -58,8 +58,5 @@ bool is_keras_file(const h5::File& file);
 // FormatError naming the file, the path and expected vs found.
 Catalogue read_catalogue(const h5::File& file);
 
-// A .keras file is a zip archive (config.json, metadata.json, model.weights.h5), found as
-// such by the zip reader (models/torch_archive.h). Throws FormatError saying to unzip it.
-[[noreturn]] void refuse_keras_archive(const std::string& path);
 
 }  // namespace igcam::models::keras

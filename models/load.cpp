@@ -7,6 +7,7 @@
 #include "core/error.h"
 #include "models/class_names.h"
 #include "models/hdf5_file.h"
+#include "models/keras_archive.h"
 #include "models/keras_load.h"
 #include "models/safetensors_file.h"
 #include "models/state_dict.h"
@@ -177,7 +178,13 @@ Model load_hdf5_model(const std::string& path, DType dtype) {
 
 Model load_model(const std::string& path, DType dtype) {
     switch (sniff(path)) {
-        case FileKind::ZipArchive: return load_torch_archive(path, dtype);  // or a .keras archive, refused there
+        case FileKind::ZipArchive: {
+            const ZipArchive zip(path);
+            if (is_torch_archive(zip)) return load_torch_archive(zip, dtype);
+            if (is_keras_archive(zip)) return load_keras_archive(zip, dtype);
+            detail::throw_error<FormatError>(path, ": is a zip archive without <name>/data.pkl or model.weights.h5, so "
+                                                   "neither a torch.save file nor a .keras archive");
+        }
         case FileKind::Safetensors: {
             const SafetensorsFile file(path);
             return model_from_state_dict(file, "safetensors", dtype);

@@ -1,12 +1,6 @@
 #include "models/safetensors_file.h"
 
-#include <fcntl.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
 #include <cstring>
 #include <optional>
 #include <nlohmann/json.hpp>
@@ -74,116 +68,94 @@ uint64_t offset_value(const std::string& where, const json& v) {
 
 }  // namespace
 
-SafetensorsFile::SafetensorsFile(const std::string& path) : path_(path) {
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    IGCAM_CHECK(fd >= 0, IoError, path, ": cannot open for reading (", std::strerror(errno), ")");
-    struct stat st {};
-    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        ::close(fd);
-        detail::throw_error<IoError>(path, ": not a regular file");
-    }
-    size_ = static_cast<std::size_t>(st.st_size);
-    if (size_ > 0) {
-        void* p = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, fd, 0);
-        ::close(fd);
-        IGCAM_CHECK(p != MAP_FAILED, IoError, path, ": cannot map the file (", std::strerror(errno), ")");
-        map_ = static_cast<const unsigned char*>(p);
-    } else {
-        ::close(fd);
-    }
-    try {
-        IGCAM_CHECK(size_ >= 8, FormatError, path, ": truncated safetensors file (", size_,
-                    " bytes; the header length alone takes 8)");
-        uint64_t n = 0;
-        std::memcpy(&n, map_, 8);
-        IGCAM_CHECK(n <= kMaxHeaderBytes, FormatError, path, ": the safetensors header length ", n,
-                    " exceeds the limit of ", kMaxHeaderBytes, " bytes");
-        IGCAM_CHECK(n <= size_ - 8, FormatError, path, ": the safetensors header length ", n,
-                    " runs past the end of the file (", size_, " bytes)");
-        IGCAM_CHECK(n >= 2 && map_[8] == '{', FormatError, path, ": the safetensors header does not start with '{'");
-        data_start_ = 8 + static_cast<std::size_t>(n);
-        const std::size_t data_bytes = size_ - data_start_;
-        const json header = parse_header(path, reinterpret_cast<const char*>(map_ + 8), static_cast<std::size_t>(n));
+SafetensorsFile::SafetensorsFile(const std::string& path) : path_(path), file_(path) {
+    map_ = file_.data();
+    size_ = file_.size();
+    IGCAM_CHECK(size_ >= 8, FormatError, path, ": truncated safetensors file (", size_,
+                " bytes; the header length alone takes 8)");
+    uint64_t n = 0;
+    std::memcpy(&n, map_, 8);
+    IGCAM_CHECK(n <= kMaxHeaderBytes, FormatError, path, ": the safetensors header length ", n,
+                " exceeds the limit of ", kMaxHeaderBytes, " bytes");
+    IGCAM_CHECK(n <= size_ - 8, FormatError, path, ": the safetensors header length ", n,
+                " runs past the end of the file (", size_, " bytes)");
+    IGCAM_CHECK(n >= 2 && map_[8] == '{', FormatError, path, ": the safetensors header does not start with '{'");
+    data_start_ = 8 + static_cast<std::size_t>(n);
+    const std::size_t data_bytes = size_ - data_start_;
+    const json header = parse_header(path, reinterpret_cast<const char*>(map_ + 8), static_cast<std::size_t>(n));
 
-        struct Range {
-            uint64_t begin, end;
-            std::string name;
-        };
-        std::vector<Range> ranges;
-        for (const auto& [name, entry] : header.items()) {
-            const std::string where = path + ": " + quoted_value(name);
-            if (name == "__metadata__") {
-                IGCAM_CHECK(entry.is_object(), FormatError, where, ": must be an object of strings");
-                for (const auto& [k, v] : entry.items()) {
-                    IGCAM_CHECK(v.is_string(), FormatError, where, ": the value of ", quoted_value(k),
-                                " is not a string");
-                }
-                continue;
+    struct Range {
+        uint64_t begin, end;
+        std::string name;
+    };
+    std::vector<Range> ranges;
+    for (const auto& [name, entry] : header.items()) {
+        const std::string where = path + ": " + quoted_value(name);
+        if (name == "__metadata__") {
+            IGCAM_CHECK(entry.is_object(), FormatError, where, ": must be an object of strings");
+            for (const auto& [k, v] : entry.items()) {
+                IGCAM_CHECK(v.is_string(), FormatError, where, ": the value of ", quoted_value(k),
+                            " is not a string");
             }
-            IGCAM_CHECK(entry.is_object(), FormatError, where, ": is not an object");
-            for (const auto& [field, value] : entry.items()) {
-                (void)value;
-                IGCAM_CHECK(field == "dtype" || field == "shape" || field == "data_offsets", FormatError, where,
-                            ": unknown field ", quoted_value(field), " (expected dtype, shape and data_offsets)");
-            }
-            IGCAM_CHECK(entry.contains("dtype") && entry["dtype"].is_string(), FormatError, where,
-                        ": dtype is missing or not a string");
-            const std::string type = entry["dtype"].get<std::string>();
-            const auto known = dtypes().find(type);
-            IGCAM_CHECK(known != dtypes().end(), FormatError, where, ": unknown dtype ", quoted_value(type));
-            IGCAM_CHECK(entry.contains("shape") && entry["shape"].is_array() && entry["shape"].size() <= 16,
-                        FormatError, where, ": shape is missing or not a list of at most 16 integers");
-            StoredTensor t;
-            uint64_t numel = 1;
-            for (const json& d : entry["shape"]) {
-                IGCAM_CHECK(d.is_number_unsigned(), FormatError, where, ": shape must hold non-negative integers");
-                const uint64_t dim = d.get<uint64_t>();
-                IGCAM_CHECK(dim <= data_bytes && (dim == 0 || numel <= data_bytes / dim), FormatError, where,
-                            ": shape ", entry["shape"].dump(), " holds more elements than the file has bytes");
-                numel *= dim;
-                t.dims.push_back(static_cast<int64_t>(dim));
-            }
-            t.scalar = t.dims.empty();
-            IGCAM_CHECK(entry.contains("data_offsets") && entry["data_offsets"].is_array() &&
-                            entry["data_offsets"].size() == 2,
-                        FormatError, where, ": data_offsets is missing or not [begin, end]");
-            const uint64_t begin = offset_value(where, entry["data_offsets"][0]);
-            const uint64_t end = offset_value(where, entry["data_offsets"][1]);
-            IGCAM_CHECK(begin <= end && end <= data_bytes, FormatError, where, ": data_offsets [", begin, ", ", end,
-                        "] lie outside the data (", data_bytes, " bytes)");
-            IGCAM_CHECK(end - begin == numel * known->second.size, FormatError, where, ": data_offsets span ",
-                        end - begin, " bytes, but ", type, " of shape ", entry["shape"].dump(), " takes ",
-                        numel * known->second.size);
-            ranges.push_back({begin, end, name});
-            t.type_name = type;
-            t.readable = known->second.element.has_value();
-            const bool counter = is_step_counter_key(name) && (type == "I64" || type == "I32") && numel == 1;
-            if (counter) continue;  // PyTorch's BN step counter: not a weight
-            if (t.readable) located_[name] = {*known->second.element, static_cast<std::size_t>(begin)};
-            catalogue_[name] = std::move(t);
+            continue;
         }
-        std::sort(ranges.begin(), ranges.end(),
-                  [](const Range& a, const Range& b) { return a.begin != b.begin ? a.begin < b.begin : a.end < b.end; });
-        uint64_t at = 0;
-        for (const Range& r : ranges) {
-            IGCAM_CHECK(r.begin >= at, FormatError, path, ": ", quoted_value(r.name),
-                        ": data_offsets overlap the previous tensor's bytes");
-            IGCAM_CHECK(r.begin == at, FormatError, path, ": ", quoted_value(r.name), ": ", r.begin - at,
-                        " bytes before its data_offsets belong to no tensor");
-            at = r.end;
+        IGCAM_CHECK(entry.is_object(), FormatError, where, ": is not an object");
+        for (const auto& [field, value] : entry.items()) {
+            (void)value;
+            IGCAM_CHECK(field == "dtype" || field == "shape" || field == "data_offsets", FormatError, where,
+                        ": unknown field ", quoted_value(field), " (expected dtype, shape and data_offsets)");
         }
-        IGCAM_CHECK(at == data_bytes, FormatError, path, ": ", data_bytes - at,
-                    " bytes at the end of the file belong to no tensor");
-    } catch (...) {
-        if (map_ != nullptr) ::munmap(const_cast<unsigned char*>(map_), size_);
-        map_ = nullptr;
-        throw;
+        IGCAM_CHECK(entry.contains("dtype") && entry["dtype"].is_string(), FormatError, where,
+                    ": dtype is missing or not a string");
+        const std::string type = entry["dtype"].get<std::string>();
+        const auto known = dtypes().find(type);
+        IGCAM_CHECK(known != dtypes().end(), FormatError, where, ": unknown dtype ", quoted_value(type));
+        IGCAM_CHECK(entry.contains("shape") && entry["shape"].is_array() && entry["shape"].size() <= 16,
+                    FormatError, where, ": shape is missing or not a list of at most 16 integers");
+        StoredTensor t;
+        uint64_t numel = 1;
+        for (const json& d : entry["shape"]) {
+            IGCAM_CHECK(d.is_number_unsigned(), FormatError, where, ": shape must hold non-negative integers");
+            const uint64_t dim = d.get<uint64_t>();
+            IGCAM_CHECK(dim <= data_bytes && (dim == 0 || numel <= data_bytes / dim), FormatError, where,
+                        ": shape ", entry["shape"].dump(), " holds more elements than the file has bytes");
+            numel *= dim;
+            t.dims.push_back(static_cast<int64_t>(dim));
+        }
+        t.scalar = t.dims.empty();
+        IGCAM_CHECK(entry.contains("data_offsets") && entry["data_offsets"].is_array() &&
+                        entry["data_offsets"].size() == 2,
+                    FormatError, where, ": data_offsets is missing or not [begin, end]");
+        const uint64_t begin = offset_value(where, entry["data_offsets"][0]);
+        const uint64_t end = offset_value(where, entry["data_offsets"][1]);
+        IGCAM_CHECK(begin <= end && end <= data_bytes, FormatError, where, ": data_offsets [", begin, ", ", end,
+                    "] lie outside the data (", data_bytes, " bytes)");
+        IGCAM_CHECK(end - begin == numel * known->second.size, FormatError, where, ": data_offsets span ",
+                    end - begin, " bytes, but ", type, " of shape ", entry["shape"].dump(), " takes ",
+                    numel * known->second.size);
+        ranges.push_back({begin, end, name});
+        t.type_name = type;
+        t.readable = known->second.element.has_value();
+        const bool counter = is_step_counter_key(name) && (type == "I64" || type == "I32") && numel == 1;
+        if (counter) continue;  // PyTorch's BN step counter: not a weight
+        if (t.readable) located_[name] = {*known->second.element, static_cast<std::size_t>(begin)};
+        catalogue_[name] = std::move(t);
     }
+    std::sort(ranges.begin(), ranges.end(),
+              [](const Range& a, const Range& b) { return a.begin != b.begin ? a.begin < b.begin : a.end < b.end; });
+    uint64_t at = 0;
+    for (const Range& r : ranges) {
+        IGCAM_CHECK(r.begin >= at, FormatError, path, ": ", quoted_value(r.name),
+                    ": data_offsets overlap the previous tensor's bytes");
+        IGCAM_CHECK(r.begin == at, FormatError, path, ": ", quoted_value(r.name), ": ", r.begin - at,
+                    " bytes before its data_offsets belong to no tensor");
+        at = r.end;
+    }
+    IGCAM_CHECK(at == data_bytes, FormatError, path, ": ", data_bytes - at,
+                " bytes at the end of the file belong to no tensor");
 }
 
-SafetensorsFile::~SafetensorsFile() {
-    if (map_ != nullptr) ::munmap(const_cast<unsigned char*>(map_), size_);
-}
+SafetensorsFile::~SafetensorsFile() = default;
 
 Tensor SafetensorsFile::read(const std::string& key, DType dtype) const {
     const auto found = located_.find(key);

@@ -14,6 +14,7 @@
 
 #include <cstddef>
 
+#include "core/io/mapped_file.h"
 #include "models/stored_tensors.h"
 
 namespace igcam::models {
@@ -39,7 +40,8 @@ private:
         std::size_t begin;  // from the start of the data section
     };
     std::string path_;
-    const unsigned char* map_ = nullptr;
+    io::MappedFile file_;
+    const unsigned char* map_ = nullptr;  // file_'s bytes
     std::size_t size_ = 0;
     std::size_t data_start_ = 0;
     std::map<std::string, StoredTensor> catalogue_;

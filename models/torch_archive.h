@@ -4,20 +4,21 @@
 // the raw little-endian elements. A checkpoint dict holding the state dict under
 // "state_dict" or "model" is accepted, and a "module." key prefix (nn.DataParallel) dropped.
 //
-// Limits, each a FormatError naming the file: member paths stay inside the archive (no
-// absolute paths, no "..", no backslashes); data.pkl at most 64 MiB; a compressed member
-// may not expand past 100 times its size once above 64 MiB, and no member past 16 GiB (a
-// zip bomb is refused before it is inflated); a storage member holds exactly its declared
-// element count, and every tensor lies inside its storage. CRCs are checked as read.
-// A zip archive that is a Keras 3 .keras file is refused with a hint to unzip it.
+// The zip container's limits are models/zip_archive.h's; on top of them, each a FormatError
+// naming the file: data.pkl at most 16 MiB; a storage member holds exactly its declared
+// element count, and every tensor lies inside its storage; unpacking is bounded by twice
+// the distinct storages' bytes.
 #pragma once
 
 #include <string>
 
 #include "models/model.h"
+#include "models/zip_archive.h"
 
 namespace igcam::models {
 
-Model load_torch_archive(const std::string& path, DType dtype);
+// True when the archive holds a <name>/data.pkl member (FormatError when it holds two).
+bool is_torch_archive(const ZipArchive& zip);
+Model load_torch_archive(const ZipArchive& zip, DType dtype);
 
 }  // namespace igcam::models

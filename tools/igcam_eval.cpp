@@ -55,7 +55,7 @@ int main(int argc, char** argv) {
     int igcam_steps = 0;
     bool tf32 = false, no_timings = false;
 
-    app.add_option("-w,--weights", o.weights, "Weight file (as igcam-run: torch.save .pth, .safetensors, igcam-torch-h5, a state_dict in HDF5, Keras .h5)")
+    app.add_option("-w,--weights", o.weights, "Weight file (as igcam-run: torch.save .pth, .safetensors, igcam-torch-h5, a state_dict in HDF5, Keras .h5 / .weights.h5 / .keras)")
         ->required();
     app.add_option("-d,--data", o.data,
                    "The dataset: a VOC-layout folder (JPEGImages/<id>.jpg, Annotations/<id>.xml with 1-based inclusive "

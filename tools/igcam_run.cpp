@@ -57,7 +57,7 @@ int main(int argc, char** argv) {
     app.add_option("-w,--weights", weights,
                    "Weight file, its kind read from its contents: a torch.save state dict or checkpoint (.pth/.pt), "
                    "a .safetensors file (F32, F64, F16, BF16), igcam-torch-h5 (tools/export_torchvision.py), a PyTorch "
-                   "state_dict dump in HDF5, or a Keras .h5 / .weights.h5 file");
+                   "state_dict dump in HDF5, or a Keras .h5 / .weights.h5 / .keras file");
     app.add_option("-i,--image", images, "Image file (PNG or JPEG) or a directory of them; repeatable");
     app.add_option("-m,--method", method_list, igcam::tools::method_help("CAM methods, comma-separated, or 'all':") +
                    "\nWith --method, --out, --json, --trace or --dump, igcam-run explains and writes files (default "

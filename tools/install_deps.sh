@@ -10,7 +10,7 @@ build_packages=(
   cmake g++ make pkg-config
   libhdf5-dev libopenblas-dev libpng-dev libjpeg62-turbo-dev
   libdnnl-dev
-  doctest-dev libcli11-dev nlohmann-json3-dev libpugixml-dev libminizip-dev
+  doctest-dev libcli11-dev nlohmann-json3-dev libpugixml-dev libminizip-dev zlib1g-dev
   libopenmpi-dev openmpi-bin
   python3-dev
 )

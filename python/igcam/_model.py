@@ -22,7 +22,8 @@ def load(path: Union[str, "os.PathLike[str]"], device: str = "auto", dtype: str 
          preprocess: Optional[str] = None) -> "Model":
     """Loads a model from a weight file, as igcam-run --weights does.
 
-    path: an igcam HDF5 file (tools/export_torchvision.py), a Keras .h5 file, a bare
+    path: an igcam HDF5 file (tools/export_torchvision.py), a Keras .h5, .weights.h5 or
+        .keras file, a bare
         state-dict HDF5 dump, a .safetensors file (F32, F64, F16, BF16) or a torch.save file
         (.pth / .pt; a state dict, or a checkpoint holding one under "state_dict" or "model").
         The kind is read from the file's first bytes, not its name; pickles are read by a

@@ -94,6 +94,37 @@ def write_keras3(path, layers, values, name_attrs=True, nested=None):
                 d.create_dataset(str(i), data=values("dense", variable, shape))
 
 
+def keras_config(name, layers):
+    """A Keras 3 config.json of a Functional model with these layers: what igcam reads of it
+    (each layer's class_name, a Dense layer's units, the model's name)."""
+    def layer(layer_name, variables):
+        shapes = dict(variables)
+        if layer_name.endswith("_conv") or ("kernel" in shapes and len(shapes["kernel"]) == 4):
+            return {"class_name": "Conv2D", "config": {"name": layer_name}}
+        if "kernel" in shapes:
+            return {"class_name": "Dense", "config": {"name": layer_name, "units": shapes["kernel"][1]}}
+        if "moving_mean" in shapes:
+            return {"class_name": "BatchNormalization", "config": {"name": layer_name}}
+        return {"class_name": "Activation", "config": {"name": layer_name}}
+    return {"module": "keras.src.models.functional", "class_name": "Functional",
+            "config": {"name": name, "trainable": True, "layers": [layer(n, v) for n, v in layers]}}
+
+
+def write_archive(path, config, weights=None, compression=zipfile.ZIP_STORED, extra=(), config_text=None):
+    """A .keras archive as Keras 3's saving_lib writes one: metadata.json, config.json and
+    model.weights.h5 (from the file `weights`, or bytes)."""
+    with zipfile.ZipFile(path, "w", compression) as z:
+        z.writestr("metadata.json", json.dumps({"keras_version": "3.15.1", "date_saved": "2026-12-04@00:00:00"}))
+        z.writestr("config.json", config_text if config_text is not None else json.dumps(config))
+        if isinstance(weights, bytes):
+            z.writestr("model.weights.h5", weights)
+        elif weights is not None:
+            z.write(weights, "model.weights.h5")
+        for name, data, method in extra:
+            z.writestr(zipfile.ZipInfo(name), data, compress_type=method)
+    return path
+
+
 def main():
     out = sys.argv[1]
     os.makedirs(out, exist_ok=True)
@@ -161,6 +192,23 @@ def main():
     write_keras3(valid("good_nested_keras3.weights.h5", "nested-keras3", classes=5,
                        fmt="keras3 .weights.h5, Keras-2 names, nested base + new head 'dense'"),
                  None, values, nested=(base, head))
+    # Keras 3's .keras archives of the same weights: config.json (as data: its Conv2D layers
+    # and Dense head are checked against the weights), metadata.json, model.weights.h5 stored
+    # (as Keras writes it) or deflated.
+    write_archive(valid("good_archive.keras", "keras-archive",
+                        fmt="keras3 .keras archive (keras3 .weights.h5, Keras-2 names, model 'resnet50')"),
+                  keras_config("resnet50", resnet), os.path.join(out, "good_keras3.weights.h5"))
+    write_archive(valid("good_archive_deflated.keras", "keras-archive-deflated",
+                        fmt="keras3 .keras archive (keras3 .weights.h5, Keras-2 names, model 'resnet50')"),
+                  keras_config("resnet50", resnet), os.path.join(out, "good_keras3.weights.h5"),
+                  compression=zipfile.ZIP_DEFLATED)
+    nested_config = {"class_name": "Sequential", "config": {"name": "transfer", "layers": [
+        keras_config("resnet50", base), {"class_name": "GlobalAveragePooling2D", "config": {}},
+        {"class_name": "Dense", "config": {"units": 5}}]}}
+    write_archive(valid("good_nested_archive.keras", "nested-keras-archive", classes=5,
+                        fmt="keras3 .keras archive (keras3 .weights.h5, Keras-2 names, nested base + new head "
+                            "'dense', model 'transfer')"),
+                  nested_config, os.path.join(out, "good_nested_keras3.weights.h5"))
     # VGG16 with a corner of fc1 written (rows 0..1023 = the first 2 positions x 512
     # channels in Keras's HWC order, columns 0..63) to check the HWC -> CHW permutation.
     rng = np.random.default_rng(9)
@@ -335,20 +383,75 @@ def main():
     manifest["cases"].append({"file": os.path.basename(k3dup), "kind": "format", "message":
                               "{path}: /layers/conv2d_1/vars: a second layer named 'conv1_conv' (the first is "
                               "/layers/conv2d/vars)"})
-    # A .keras archive: a zip of config.json, metadata.json and model.weights.h5.
-    archive = os.path.join(out, "model.keras")
-    with zipfile.ZipFile(archive, "w") as z:
-        z.writestr("metadata.json", json.dumps({"keras_version": "3.15.1"}))
-        z.writestr("config.json", json.dumps({"class_name": "Functional"}))
-        z.write(old3, "model.weights.h5")
-    manifest["cases"].append({"file": "model.keras", "kind": "format", "message":
-                              "{path}: is a .keras archive (a zip file holding config.json and model.weights.h5), not "
-                              "an HDF5 file; unzip it (unzip '{path}' model.weights.h5) and load model.weights.h5"})
+    # Malformed .keras archives.
+    good3 = os.path.join(out, "good_keras3.weights.h5")
+    with open(good3, "rb") as f:
+        good3_bytes = f.read()
+    config = keras_config("resnet50", resnet)
+
+    def archive_case(name, message, *args, **kwargs):
+        write_archive(os.path.join(out, name + ".keras"), *args, **kwargs)
+        manifest["cases"].append({"file": name + ".keras", "kind": "format", "message": message})
+
+    with open(os.path.join(out, "good_archive.keras"), "rb") as f:
+        archive_bytes = f.read()
+    for name, cut in (("archive_truncated_half", len(archive_bytes) // 2), ("archive_truncated_tail", -8)):
+        with open(os.path.join(out, name + ".keras"), "wb") as f:
+            f.write(archive_bytes[:cut])
+        manifest["cases"].append({"file": name + ".keras", "kind": "format", "message":
+                                  "{path}: is a truncated zip archive (its end-of-central-directory record is "
+                                  "missing or cut)"})
+    archive_case("archive_no_weights", "{path}: is a .keras archive without model.weights.h5 (it was saved without "
+                 "weights, or is damaged)", config)
+    archive_case("archive_weights_not_hdf5", "{path}: model.weights.h5: not an HDF5 file", config,
+                 b"this is not an HDF5 file")
+    archive_case("archive_weights_empty", "{path}: model.weights.h5: empty (0 bytes), not an HDF5 file", config, b"")
+    archive_case("archive_weights_truncated", "{path}: model.weights.h5: truncated or corrupt HDF5 file (the library "
+                 "cannot open it)", config, good3_bytes[: len(good3_bytes) // 2])
+    with h5py.File(os.path.join(out, "plain.h5"), "w") as f:
+        f.create_dataset("x", data=np.zeros(3, np.float32))
+    archive_case("archive_weights_not_keras", "{path}: model.weights.h5 is an HDF5 file but not Keras weights",
+                 config, os.path.join(out, "plain.h5"))
+    os.remove(os.path.join(out, "plain.h5"))
+    archive_case("archive_bomb", "", config, good3, extra=[("padding.bin", b"\0" * (300 << 20), zipfile.ZIP_DEFLATED)])
+    with zipfile.ZipFile(os.path.join(out, "archive_bomb.keras")) as z:
+        info = z.getinfo("padding.bin")
+    manifest["cases"][-1]["message"] = (f"{{path}}: the zip member 'padding.bin' would expand from {info.compress_size} "
+                                        f"to {info.file_size} bytes (a zip bomb?); refused")
+    archive_case("archive_escape", "{path}: the zip member '../model.weights.h5' has a path outside the archive; "
+                 "refused", config, good3, extra=[("../model.weights.h5", b"x", zipfile.ZIP_STORED)])
+    archive_case("archive_absolute", "{path}: the zip member '/etc/model.weights.h5' has a path outside the "
+                 "archive; refused", config, good3, extra=[("/etc/model.weights.h5", b"x", zipfile.ZIP_STORED)])
+    archive_case("archive_wrong_head", "{path}: config.json describes 53 Conv2D layers and a Dense head of 7 units, "
+                 "but model.weights.h5 holds a resnet50 with 53 convolutions and 10 classes",
+                 keras_config("resnet50", kl.resnet50_keras2(7)), good3)
+    archive_case("archive_wrong_architecture", "{path}: config.json describes 13 Conv2D layers and a Dense head of "
+                 "1000 units, but model.weights.h5 holds a resnet50 with 53 convolutions and 10 classes",
+                 keras_config("vgg16", kl.vgg16()), good3)
+    # nlohmann-json counts the bytes read up to the bad token's first character: 16 here.
+    archive_case("archive_config_not_json", "{path}: config.json: not valid JSON (a syntax error at byte 16)", None,
+                 good3, config_text='{"class_name": Functional}')
+    archive_case("archive_config_deep", "{path}: config.json: nests deeper than 64 levels", None, good3,
+                 config_text="[" * 100 + "]" * 100)
+    archive_case("archive_config_lambda", "{path}: config.json: describes a 'TFOpLambda', not a Functional or "
+                 "Sequential model", {"class_name": "TFOpLambda", "config": {}}, good3)
+    archive_case("archive_config_bad_dense", "{path}: config.json: a Dense layer without a positive integer "
+                 "\"units\"", {"class_name": "Functional", "config": {"layers": [
+                     {"class_name": "Dense", "config": {"units": "many"}}]}}, good3)
+    # A stored member whose bytes were changed after its CRC was written.
+    corrupt = bytearray(archive_bytes)
+    at = corrupt.find(good3_bytes[4096:4160])
+    corrupt[at + 10] ^= 0xFF
+    with open(os.path.join(out, "archive_crc.keras"), "wb") as f:
+        f.write(bytes(corrupt))
+    manifest["cases"].append({"file": "archive_crc.keras", "kind": "format", "message":
+                              "{path}: the zip member 'model.weights.h5' fails its CRC check (corrupt)"})
     other_zip = os.path.join(out, "other.zip")
     with zipfile.ZipFile(other_zip, "w") as z:
         z.writestr("readme.txt", "not weights")
     manifest["cases"].append({"file": "other.zip", "kind": "format",
-                              "message": "{path}: is a zip archive without <name>/data.pkl, so neither a torch.save file nor a .keras archive"})
+                              "message": "{path}: is a zip archive without <name>/data.pkl or model.weights.h5, so "
+                                         "neither a torch.save file nor a .keras archive"})
     vgg_head = os.path.join(out, "vgg_new_head.h5")
     with h5py.File(vgg_head, "w") as f:
         layers = kl.vgg16(top=False) + [("global_average_pooling2d", []), kl.dense("dense", 512, 3)]

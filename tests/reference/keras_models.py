@@ -22,7 +22,8 @@ gamma/beta/moving statistics), and writes every file form igcam reads:
             ImageNet files;
   Keras 3   save_weights .weights.h5 (per-layer 'name' attributes), model.save .h5
             (layer_names rewritten to vlen UTF-8), the nested model in both forms, VGG16
-            .weights.h5, and a .keras archive (refused; its unzipped model.weights.h5 loads).
+            .weights.h5, and .keras archives (model.save) of the ResNet50, the nested model and
+            VGG16, read directly; the ResNet50 archive's unzipped model.weights.h5 too.
 Keras's own float32 outputs are recorded for fixed inputs (batch 2; ResNet 128x128, VGG16
 224x224 as its Flatten requires): the logits (classifier_activation=None, so before the
 softmax) and conv5_block3_out / block5_conv3; the same models rebuilt with floatx float64
@@ -325,29 +326,23 @@ def main():
     with zipfile.ZipFile(path("k3_resnet50.keras")) as z, open(path("k3_resnet50_unzipped.weights.h5"), "wb") as f:
         shutil.copyfileobj(z.open("model.weights.h5"), f)
     forms = {"k3_resnet50_full.h5": attribute_form(path("k3_resnet50_full.h5"), "model_weights")}
-    record("k3_resnet50", ["k3_resnet50.weights.h5", "k3_resnet50_full.h5", "k3_resnet50_unzipped.weights.h5"], keras,
-           resnet, "resnet50", RESNET_SIZE, "conv5_block3_out", forms=forms)
-    manifest["refusals"].append({"file": "k3_resnet50.keras", "message":
-                                 "{path}: is a .keras archive (a zip file holding config.json and model.weights.h5), "
-                                 "not an HDF5 file; unzip it (unzip '{path}' model.weights.h5) and load "
-                                 "model.weights.h5"})
+    record("k3_resnet50", ["k3_resnet50.weights.h5", "k3_resnet50_full.h5", "k3_resnet50_unzipped.weights.h5",
+                           "k3_resnet50.keras"], keras, resnet, "resnet50", RESNET_SIZE, "conv5_block3_out", forms=forms)
     del resnet
     nested = build(keras, "resnet50", RESNET_SIZE, nested_classes=5)
     randomize(nested, 6)
     nested.save_weights(path("k3_nested.weights.h5"))
     nested.save(path("k3_nested_full.h5"))
-    record("k3_nested", ["k3_nested.weights.h5", "k3_nested_full.h5"], keras, nested, "resnet50", RESNET_SIZE, nested=5)
+    nested.save(path("k3_nested.keras"))
+    record("k3_nested", ["k3_nested.weights.h5", "k3_nested_full.h5", "k3_nested.keras"], keras, nested, "resnet50",
+           RESNET_SIZE, nested=5)
     del nested
     vgg = build(keras, "vgg16", VGG_SIZE)
     randomize(vgg, 7)
     vgg.save_weights(path("k3_vgg16.weights.h5"))
-    record("k3_vgg16", ["k3_vgg16.weights.h5"], keras, vgg, "vgg16", VGG_SIZE, "block5_conv3")
+    vgg.save(path("k3_vgg16.keras"))
+    record("k3_vgg16", ["k3_vgg16.weights.h5", "k3_vgg16.keras"], keras, vgg, "vgg16", VGG_SIZE, "block5_conv3")
     del vgg
-    os.remove(path("k3_resnet50.keras"))  # the refusal needs the zip's directory only: keep a small one
-    with zipfile.ZipFile(path("k3_resnet50.keras"), "w") as z:
-        z.writestr("metadata.json", json.dumps({"keras_version": keras.__version__}))
-        z.writestr("config.json", json.dumps({"class_name": "Functional"}))
-        z.writestr("model.weights.h5", b"")
 
     # ---- Keras's default preprocessing for these models: load_img + caffe mode ----
     from PIL import Image

@@ -149,7 +149,7 @@ TEST_CASE("keras reference: every file form gives Keras's logits, layer outputs 
             }
         }
     }
-    CHECK(files == 2 * 11);
+    CHECK(files == 2 * 14);
     CHECK(cams == 2 * 5);
 }
 

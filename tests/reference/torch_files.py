@@ -247,7 +247,7 @@ def malformed_pth(out, cases, marker):
          pickle_bytes=None, prefix="other/x/")
     path = os.path.join(out, "bad_keras_archive.pth")
     write_zip(path, [("config.json", b"{}"), ("model.weights.h5", b"x")])
-    cases.append({"file": "bad_keras_archive.pth", "message": "is a .keras archive"})
+    cases.append({"file": "bad_keras_archive.pth", "message": "model.weights.h5: not an HDF5 file"})
     # Storages and tensors that do not fit each other.
     short = [(n, d[:-4]) if n == "archive/data/0" else (n, d) for n, d in m]
     case("storage_short", "bytes, but its FloatStorage declares", e, short)

@@ -34,15 +34,23 @@ function(expect_single_error out err pattern)
 endfunction()
 
 # expect_each_malformed(dir image): every file listed under "cases" in dir/cases.json, given
-# as --weights, fails with exit code 3 and one error line naming the file.
+# as --weights to classify and to explain into an output folder, fails with exit code 3 and
+# one error line naming the file, and the output folder is not created.
 function(expect_each_malformed dir image)
   file(READ ${dir}/cases.json manifest)
   string(JSON count LENGTH "${manifest}" cases)
   math(EXPR last "${count} - 1")
+  set(out_dir ${dir}/cli-out-never-written)
+  file(REMOVE_RECURSE ${out_dir})
   foreach(i RANGE ${last})
     string(JSON file GET "${manifest}" cases ${i} file)
     run_tool(3 out --weights ${dir}/${file} --image ${image})
     expect_single_error("${out}" "${out_err}" "${dir}/${file}")
+    run_tool(3 out --weights ${dir}/${file} --image ${image} --method gradcam --out ${out_dir})
+    expect_single_error("${out}" "${out_err}" "${dir}/${file}")
+    if(EXISTS ${out_dir})
+      message(FATAL_ERROR "igcam-run --weights ${dir}/${file} failed but created ${out_dir}")
+    endif()
   endforeach()
-  message(STATUS "${count} malformed weight files in ${dir}: exit code 3")
+  message(STATUS "${count} malformed weight files in ${dir}: exit code 3, no output written")
 endfunction()
