@@ -26,10 +26,17 @@ Tensor layercam(const Tensor& activations, const Tensor& gradients);
 // HiResCAM: L = ReLU(sum_k g^k * A^k), elementwise, no averaging of the gradient.
 Tensor hirescam(const Tensor& activations, const Tensor& gradients);
 
+// Grad-CAM element-wise (pytorch-grad-cam's GradCAMElementWise): L = Σ_k ReLU(g^k ⊙ A^k).
+Tensor gradcam_elementwise(const Tensor& activations, const Tensor& gradients);
+
 // Eigen-CAM: the projection of the position-by-channel matrix of A (each channel centred
 // over positions) on its first principal component, ReLU'd. A principal component has no
 // sign of its own: igcam picks the sign whose projection correlates positively with the
 // channel-summed activation map (pytorch-grad-cam leaves it to LAPACK). No gradients.
 Tensor eigencam(const Tensor& activations);
+
+// Eigen-Grad-CAM (pytorch-grad-cam's EigenGradCAM): eigencam(g ⊙ A), the sign chosen to
+// correlate positively with Σ_k g^k ⊙ A^k.
+Tensor eigengradcam(const Tensor& activations, const Tensor& gradients);
 
 }  // namespace igcam::cam

@@ -13,9 +13,11 @@ MethodOutput compute_gradcam_plus_plus(const MethodContext&);
 MethodOutput compute_xgradcam(const MethodContext&);
 MethodOutput compute_layercam(const MethodContext&);
 MethodOutput compute_hirescam(const MethodContext&);
+MethodOutput compute_gradcam_elementwise(const MethodContext&);
 MethodOutput compute_scorecam(const MethodContext&);
 MethodOutput compute_ablationcam(const MethodContext&);
 MethodOutput compute_eigencam(const MethodContext&);
+MethodOutput compute_eigengradcam(const MethodContext&);
 MethodOutput compute_igcam(const MethodContext&);
 
 const std::vector<MethodSpec>& method_registry() {
@@ -26,6 +28,8 @@ const std::vector<MethodSpec>& method_registry() {
         {"xgradcam", "XGrad-CAM: gradients weighted by normalised activations", kGradients, compute_xgradcam, {}},
         {"layercam", "LayerCAM: positive gradients weight each position", kGradients, compute_layercam, {}},
         {"hirescam", "HiResCAM: gradient times activation, elementwise", kGradients, compute_hirescam, {}},
+        {"gradcam-elementwise", "Grad-CAM element-wise: ReLU of each gradient-activation product, summed over channels",
+         kGradients, compute_gradcam_elementwise, {}},
         {"scorecam",
          "Score-CAM: softmax of class scores of activation-masked inputs (masks upsampled with "
          "align_corners=false; pytorch-grad-cam uses true)",
@@ -36,6 +40,10 @@ const std::vector<MethodSpec>& method_registry() {
          kReruns, compute_ablationcam, {{"ablation", "zero"}}},
         {"eigencam", "Eigen-CAM: first principal component of the activations, signed to correlate with their sum", 0,
          compute_eigencam, {{"sign", "correlates positively with the summed activations"}}},
+        {"eigengradcam",
+         "Eigen-Grad-CAM: first principal component of the gradient-weighted activations, signed to correlate with "
+         "their sum",
+         kGradients, compute_eigengradcam, {{"sign", "correlates positively with the summed g * A"}}},
         {"igcam", "Integrated Grad-CAM: Grad-CAM weights integrated along the baseline-to-input path", kPath,
          compute_igcam, {}},
     };

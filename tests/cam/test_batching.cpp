@@ -123,9 +123,11 @@ TEST_CASE("batching: ResNet-50, every method at maxpool") {
 }
 
 TEST_CASE("batching: ResNet-50, gradients, Eigen-CAM and IG-CAM at layer4") {
-    check_batchings("resnet50", "gradcam,gradcam++,xgradcam,layercam,hirescam,eigencam,igcam", "layer4", 16);
+    check_batchings("resnet50", "gradcam,gradcam++,xgradcam,layercam,hirescam,gradcam-elementwise,eigencam,eigengradcam,igcam",
+                    "layer4", 16);
 }
 
 TEST_CASE("batching: VGG16, gradients, Eigen-CAM and IG-CAM at features.29") {
-    check_batchings("vgg16", "gradcam,gradcam++,xgradcam,layercam,hirescam,eigencam,igcam", "features.29", 32);
+    check_batchings("vgg16", "gradcam,gradcam++,xgradcam,layercam,hirescam,gradcam-elementwise,eigencam,eigengradcam,igcam",
+                    "features.29", 32);
 }

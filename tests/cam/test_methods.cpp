@@ -48,6 +48,22 @@ TEST_CASE("cam: LayerCAM and HiResCAM by hand") {
     test::check_values(cam::hirescam(activations(), gradients()), {1, 0, 0, 4});
 }
 
+TEST_CASE("cam: Grad-CAM element-wise and Eigen-Grad-CAM by hand") {
+    // g0 A0 = [1, 0, 0, 4], g1 A1 = [0, -1, -1, 0]: ReLU each, then sum = [1, 0, 0, 4]
+    // (HiResCAM's sum before its ReLU is [1, -1, -1, 4]: the negative channel cancels there).
+    test::check_values(cam::gradcam_elementwise(activations(), gradients()), {1, 0, 0, 4});
+    const Tensor g2 = Tensor::from_values(Shape{1, 2, 2, 2}, {1, 0, 0, 1, 1, 1, -1, -1}, DType::F64);
+    // g0 A0 = [1, 0, 0, 4], g1 A1 = [0, 1, -1, 0] -> [1, 0, 0, 4] + [0, 1, 0, 0].
+    test::check_values(cam::gradcam_elementwise(activations(), g2), {1, 1, 0, 4});
+    // Eigen-Grad-CAM is Eigen-CAM of g ⊙ A: with g = 2 everywhere it is Eigen-CAM of 2A,
+    // i.e. twice Eigen-CAM's map (the principal direction and sign do not change).
+    const Tensor two = Tensor::full(Shape{1, 2, 2, 2}, 2.0, DType::F64);
+    const std::vector<double> eigen = cam::eigencam(activations()).to_vector();
+    std::vector<double> twice;
+    for (double v : eigen) twice.push_back(2 * v);
+    test::check_values(cam::eigengradcam(activations(), two), twice, 1e-12);
+}
+
 TEST_CASE("cam: Eigen-CAM by hand on a rank-one activation") {
     // A^k = u_k m with u = (1, 2), m = [[0, 1], [2, 3]]. Centring each channel over positions
     // gives X = c u^T with c = m - 1.5 = (-1.5, -0.5, 0.5, 1.5), whose first right singular
@@ -98,17 +114,19 @@ TEST_CASE("cam: target selection by top-1, index and name") {
 
 TEST_CASE("cam: the method registry") {
     CHECK(cam::find_method("gradcam++").name == "gradcam++");
-    CHECK(cam::method_registry().size() == 9);
+    CHECK(cam::method_registry().size() == 11);
     // What each method needs decides the pipeline's plan.
     CHECK(cam::find_method("gradcam").needs == cam::kGradients);
     CHECK(cam::find_method("eigencam").needs == 0u);
+    CHECK(cam::find_method("eigengradcam").needs == cam::kGradients);
+    CHECK(cam::find_method("gradcam-elementwise").needs == cam::kGradients);
     CHECK(cam::find_method("scorecam").needs == cam::kReruns);
     CHECK(cam::find_method("igcam").needs == cam::kPath);
     const std::vector<const cam::MethodSpec*> listed = cam::parse_method_list("igcam,,gradcam,igcam");
     REQUIRE(listed.size() == 2);
     CHECK(listed[0]->name == "igcam");
     CHECK(listed[1]->name == "gradcam");
-    CHECK(cam::parse_method_list("all").size() == 9);
+    CHECK(cam::parse_method_list("all").size() == 11);
     CHECK_THROWS_WITH_AS(cam::parse_method_list(","), "--method lists no method", ValueError);
     CHECK_FALSE(cam::Plan::of(cam::parse_method_list("scorecam,eigencam,ablationcam"), false).taped);
     CHECK(cam::Plan::of(cam::parse_method_list("scorecam"), true).taped);
@@ -116,7 +134,7 @@ TEST_CASE("cam: the method registry") {
     CHECK_FALSE(cam::Plan::of(cam::parse_method_list("igcam"), false).taped);
     CHECK_THROWS_WITH_AS(cam::find_method("gradcam+"),
                          "unknown method 'gradcam+' (expected one of: gradcam, gradcam++, xgradcam, layercam, "
-                         "hirescam, scorecam, ablationcam, eigencam, igcam, or all)",
+                         "hirescam, gradcam-elementwise, scorecam, ablationcam, eigencam, eigengradcam, igcam, or all)",
                          ValueError);
     CHECK_THROWS_WITH_AS(cam::gradcam(activations(), Tensor::zeros(Shape{1, 2, 2, 3}, DType::F64)),
                          "gradcam: gradients (1, 2, 2, 3) do not match activations (1, 2, 2, 2)", ShapeError);

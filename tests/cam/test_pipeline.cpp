@@ -65,6 +65,8 @@ TEST_CASE("pipeline: every method's maps are those of its own function") {
         {"layercam", cam::layercam(c.activations, c.gradients)},
         {"hirescam", cam::hirescam(c.activations, c.gradients)},
         {"eigencam", cam::eigencam(c.activations)},
+        {"gradcam-elementwise", cam::gradcam_elementwise(c.activations, c.gradients)},
+        {"eigengradcam", cam::eigengradcam(c.activations, c.gradients)},
         {"scorecam", cam::scorecam(model, batch, c.activations, classes, 7)},
         {"ablationcam", cam::ablationcam(model, batch, c.activations, "layer1", classes, c.scores, 7)},
         {"igcam", igcam.map}};

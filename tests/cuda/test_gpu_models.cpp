@@ -38,6 +38,8 @@ std::map<std::string, Tensor> all_maps(const models::Model& model, const Tensor&
     maps["layercam"] = cam::layercam(c.activations, c.gradients);
     maps["hirescam"] = cam::hirescam(c.activations, c.gradients);
     maps["eigencam"] = cam::eigencam(c.activations);
+    maps["gradcam-elementwise"] = cam::gradcam_elementwise(c.activations, c.gradients);
+    maps["eigengradcam"] = cam::eigengradcam(c.activations, c.gradients);
     maps["ablationcam"] = cam::ablationcam(model, input, c.activations, net.layer, classes, c.scores, 256);
     cam::IgCamOptions o = cam::igcam_preset("default");
     o.steps = 16;

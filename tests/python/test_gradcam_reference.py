@@ -16,6 +16,8 @@ METHODS = {
     "layercam": "LayerCAM",
     "hirescam": "HiResCAM",
     "eigencam": "EigenCAM",
+    "gradcam-elementwise": "GradCAMElementWise",
+    "eigengradcam": "EigenGradCAM",
 }
 TOLERANCE = 1e-5  # relative to the reference map's largest value, as the comparison is asked for
 
@@ -33,12 +35,12 @@ def reference_maps(model, method, x, classes):
         gradients = gradients[0].cpu().data.numpy() if gradients else None
         raw = cam.get_cam_image(x, model.layer4, targets, activations, gradients, False)
     raw = np.asarray(raw, dtype=np.float64)
-    if method == "eigencam":
+    if method in ("eigencam", "eigengradcam"):
         # pytorch-grad-cam leaves the principal component's sign to LAPACK; igcam chooses the
-        # sign that correlates positively with the channel-summed activations (docs/methods.md).
-        summed = activations.sum(axis=1)
+        # g * A (docs/methods.md): the uncentred sum, as igcam's rule is written.
+        summed = (activations if method == "eigencam" else gradients * activations).sum(axis=1)
         for i in range(len(raw)):
-            if np.sum((raw[i] - raw[i].mean()) * (summed[i] - summed[i].mean())) < 0:
+            if np.sum(raw[i] * summed[i]) < 0:
                 raw[i] = -raw[i]
     return np.maximum(raw, 0)
 

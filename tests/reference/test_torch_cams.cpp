@@ -85,6 +85,8 @@ TEST_CASE("reference: every CAM method agrees with PyTorch's autograd (f64 <= 1e
                 check("layercam", cam::layercam(c.activations, c.gradients));
                 check("hirescam", cam::hirescam(c.activations, c.gradients));
                 check("eigencam", cam::eigencam(c.activations));
+                check("gradcam_elementwise", cam::gradcam_elementwise(c.activations, c.gradients));
+                check("eigengradcam", cam::eigengradcam(c.activations, c.gradients));
                 check("ablationcam", cam::ablationcam(model, input, c.activations, layer, classes, c.scores, 128));
                 cam::IgCamOptions options = cam::igcam_preset("default");
                 options.steps = manifest["igcam_steps"]["default"];

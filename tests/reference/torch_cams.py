@@ -7,7 +7,8 @@ Exports seeded random-weight resnet50, vgg16 and TorchRay's ResNet-50 (VOC) with
 tools/export_torchvision.py, then for 3 inputs computes, with forward/backward hooks on the
 target layer (ResNet: layer4, VGG: features.29), the target-layer activations and gradients
 and the raw maps (after each method's ReLU, before upsampling) of Grad-CAM, Grad-CAM++,
-XGrad-CAM, LayerCAM, HiResCAM, Score-CAM, Ablation-CAM, Eigen-CAM and IG-CAM (default and
+XGrad-CAM, LayerCAM, HiResCAM, Grad-CAM element-wise, Score-CAM, Ablation-CAM, Eigen-CAM,
+Eigen-Grad-CAM (Eigen-CAM of g * A) and IG-CAM (default and
 the authors' notebook preset), written independently of igcam's C++ from the definitions
 in docs/methods.md and pytorch-grad-cam's formulas. The target class is
 each image's top-1. Everything is saved as .npy and listed in OUTDIR/cams.json.
@@ -110,6 +111,10 @@ def hirescam(a, g):
     return relu_sum(g, a)
 
 
+def gradcam_elementwise(a, g):
+    return torch.relu(g * a).sum(1, keepdim=True)
+
+
 def eigencam(a):
     maps = []
     for act in a:
@@ -210,6 +215,7 @@ def main():
                 a, g, _ = layer_and_grads(model, probe, x, classes)
                 files.update(activations=a, gradients=g, gradcam=gradcam(a, g), gradcampp=gradcam_pp(a, g),
                              xgradcam=xgradcam(a, g), layercam=layercam(a, g), hirescam=hirescam(a, g),
+                             gradcam_elementwise=gradcam_elementwise(a, g), eigengradcam=eigencam(g * a),
                              eigencam=eigencam(a), ablationcam=ablationcam(model, probe, layer, x, classes),
                              igcam=igcam(model, probe, x, black_baseline(variant, x.shape), classes, "default"),
                              igcam_notebook=igcam(model, probe, x, torch.zeros_like(x), classes, "notebook"))
