@@ -35,6 +35,11 @@ Tensor gradcam_elementwise(const Tensor& activations, const Tensor& gradients);
 // channel-summed activation map (pytorch-grad-cam leaves it to LAPACK). No gradients.
 Tensor eigencam(const Tensor& activations);
 
+// FEM (Fuad et al., 2020; pytorch-grad-cam's FEM): with μ_k and σ_k the mean and the
+// population standard deviation of A^k over positions, w_k = the share of positions where
+// A^k > μ_k + k σ_k; L = ReLU(Σ_k w_k A^k). No gradients; k = 2 as pytorch-grad-cam.
+Tensor fem(const Tensor& activations, double k = 2.0);
+
 // Eigen-Grad-CAM (pytorch-grad-cam's EigenGradCAM): eigencam(g ⊙ A), the sign chosen to
 // correlate positively with Σ_k g^k ⊙ A^k.
 Tensor eigengradcam(const Tensor& activations, const Tensor& gradients);

@@ -18,6 +18,7 @@ MethodOutput compute_scorecam(const MethodContext&);
 MethodOutput compute_ablationcam(const MethodContext&);
 MethodOutput compute_eigencam(const MethodContext&);
 MethodOutput compute_eigengradcam(const MethodContext&);
+MethodOutput compute_fem(const MethodContext&);
 MethodOutput compute_igcam(const MethodContext&);
 
 const std::vector<MethodSpec>& method_registry() {
@@ -44,6 +45,8 @@ const std::vector<MethodSpec>& method_registry() {
          "Eigen-Grad-CAM: first principal component of the gradient-weighted activations, signed to correlate with "
          "their sum",
          kGradients, compute_eigengradcam, {{"sign", "correlates positively with the summed g * A"}}},
+        {"fem", "FEM: channels weighted by their share of positions above mean + 2 standard deviations (no gradients)", 0,
+         compute_fem, {{"k", "2"}}},
         {"igcam", "Integrated Grad-CAM: Grad-CAM weights integrated along the baseline-to-input path", kPath,
          compute_igcam, {}},
     };

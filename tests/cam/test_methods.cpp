@@ -64,6 +64,21 @@ TEST_CASE("cam: Grad-CAM element-wise and Eigen-Grad-CAM by hand") {
     test::check_values(cam::eigengradcam(activations(), two), twice, 1e-12);
 }
 
+TEST_CASE("cam: FEM by hand") {
+    // Channel 0 = (0, ..., 0, 9) over 9 positions: mean 1, population std sqrt(8); k = 2 gives
+    // the threshold 1 + 2 sqrt(8) = 6.66, which only the 9 passes: w0 = 1/9. Channel 1 =
+    // (1, ..., 9): mean 5, std sqrt(60/9) = 2.58, threshold 10.2: w1 = 0. L = A0 / 9.
+    std::vector<double> values(9, 0.0);
+    values[8] = 9;
+    for (int i = 1; i <= 9; ++i) values.push_back(i);
+    const Tensor a = Tensor::from_values(Shape{1, 2, 3, 3}, values, DType::F64);
+    test::check_values(cam::fem(a), {0, 0, 0, 0, 0, 0, 0, 0, 1}, 1e-15);
+    // k = 1: thresholds 1 + 2.83 (the 9 again: w0 = 1/9) and 5 + 2.58 = 7.58 (8 and 9: w1 = 2/9).
+    std::vector<double> expected;
+    for (int p = 0; p < 9; ++p) expected.push_back(values[p] / 9 + 2 * values[9 + p] / 9);
+    test::check_values(cam::fem(a, 1.0), expected, 1e-14);
+}
+
 TEST_CASE("cam: Eigen-CAM by hand on a rank-one activation") {
     // A^k = u_k m with u = (1, 2), m = [[0, 1], [2, 3]]. Centring each channel over positions
     // gives X = c u^T with c = m - 1.5 = (-1.5, -0.5, 0.5, 1.5), whose first right singular
@@ -114,19 +129,20 @@ TEST_CASE("cam: target selection by top-1, index and name") {
 
 TEST_CASE("cam: the method registry") {
     CHECK(cam::find_method("gradcam++").name == "gradcam++");
-    CHECK(cam::method_registry().size() == 11);
+    CHECK(cam::method_registry().size() == 12);
     // What each method needs decides the pipeline's plan.
     CHECK(cam::find_method("gradcam").needs == cam::kGradients);
     CHECK(cam::find_method("eigencam").needs == 0u);
     CHECK(cam::find_method("eigengradcam").needs == cam::kGradients);
     CHECK(cam::find_method("gradcam-elementwise").needs == cam::kGradients);
+    CHECK(cam::find_method("fem").needs == 0u);
     CHECK(cam::find_method("scorecam").needs == cam::kReruns);
     CHECK(cam::find_method("igcam").needs == cam::kPath);
     const std::vector<const cam::MethodSpec*> listed = cam::parse_method_list("igcam,,gradcam,igcam");
     REQUIRE(listed.size() == 2);
     CHECK(listed[0]->name == "igcam");
     CHECK(listed[1]->name == "gradcam");
-    CHECK(cam::parse_method_list("all").size() == 11);
+    CHECK(cam::parse_method_list("all").size() == 12);
     CHECK_THROWS_WITH_AS(cam::parse_method_list(","), "--method lists no method", ValueError);
     CHECK_FALSE(cam::Plan::of(cam::parse_method_list("scorecam,eigencam,ablationcam"), false).taped);
     CHECK(cam::Plan::of(cam::parse_method_list("scorecam"), true).taped);
@@ -134,7 +150,8 @@ TEST_CASE("cam: the method registry") {
     CHECK_FALSE(cam::Plan::of(cam::parse_method_list("igcam"), false).taped);
     CHECK_THROWS_WITH_AS(cam::find_method("gradcam+"),
                          "unknown method 'gradcam+' (expected one of: gradcam, gradcam++, xgradcam, layercam, "
-                         "hirescam, gradcam-elementwise, scorecam, ablationcam, eigencam, eigengradcam, igcam, or all)",
+                         "hirescam, gradcam-elementwise, scorecam, ablationcam, eigencam, eigengradcam, fem, igcam, or "
+                         "all)",
                          ValueError);
     CHECK_THROWS_WITH_AS(cam::gradcam(activations(), Tensor::zeros(Shape{1, 2, 2, 3}, DType::F64)),
                          "gradcam: gradients (1, 2, 2, 3) do not match activations (1, 2, 2, 2)", ShapeError);

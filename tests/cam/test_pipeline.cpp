@@ -67,6 +67,7 @@ TEST_CASE("pipeline: every method's maps are those of its own function") {
         {"eigencam", cam::eigencam(c.activations)},
         {"gradcam-elementwise", cam::gradcam_elementwise(c.activations, c.gradients)},
         {"eigengradcam", cam::eigengradcam(c.activations, c.gradients)},
+        {"fem", cam::fem(c.activations)},
         {"scorecam", cam::scorecam(model, batch, c.activations, classes, 7)},
         {"ablationcam", cam::ablationcam(model, batch, c.activations, "layer1", classes, c.scores, 7)},
         {"igcam", igcam.map}};

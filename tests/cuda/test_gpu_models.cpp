@@ -40,6 +40,7 @@ std::map<std::string, Tensor> all_maps(const models::Model& model, const Tensor&
     maps["eigencam"] = cam::eigencam(c.activations);
     maps["gradcam-elementwise"] = cam::gradcam_elementwise(c.activations, c.gradients);
     maps["eigengradcam"] = cam::eigengradcam(c.activations, c.gradients);
+    maps["fem"] = cam::fem(c.activations);
     maps["ablationcam"] = cam::ablationcam(model, input, c.activations, net.layer, classes, c.scores, 256);
     cam::IgCamOptions o = cam::igcam_preset("default");
     o.steps = 16;

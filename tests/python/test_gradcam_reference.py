@@ -18,6 +18,7 @@ METHODS = {
     "eigencam": "EigenCAM",
     "gradcam-elementwise": "GradCAMElementWise",
     "eigengradcam": "EigenGradCAM",
+    "fem": "FEM",
 }
 TOLERANCE = 1e-5  # relative to the reference map's largest value, as the comparison is asked for
 

@@ -75,6 +75,7 @@ TEST_CASE("reference: every CAM method agrees with PyTorch's autograd (f64 <= 1e
                 const cam::LayerCapture c = cam::capture_layer(model, input, layer, classes);
                 if (run["run"] == "score") {
                     check("scorecam", cam::scorecam(model, input, c.activations, classes, 64));
+                    check("fem", cam::fem(c.activations));
                     continue;
                 }
                 check("activations", c.activations);
@@ -87,6 +88,7 @@ TEST_CASE("reference: every CAM method agrees with PyTorch's autograd (f64 <= 1e
                 check("eigencam", cam::eigencam(c.activations));
                 check("gradcam_elementwise", cam::gradcam_elementwise(c.activations, c.gradients));
                 check("eigengradcam", cam::eigengradcam(c.activations, c.gradients));
+                check("fem", cam::fem(c.activations));
                 check("ablationcam", cam::ablationcam(model, input, c.activations, layer, classes, c.scores, 128));
                 cam::IgCamOptions options = cam::igcam_preset("default");
                 options.steps = manifest["igcam_steps"]["default"];

@@ -8,7 +8,7 @@ tools/export_torchvision.py, then for 3 inputs computes, with forward/backward h
 target layer (ResNet: layer4, VGG: features.29), the target-layer activations and gradients
 and the raw maps (after each method's ReLU, before upsampling) of Grad-CAM, Grad-CAM++,
 XGrad-CAM, LayerCAM, HiResCAM, Grad-CAM element-wise, Score-CAM, Ablation-CAM, Eigen-CAM,
-Eigen-Grad-CAM (Eigen-CAM of g * A) and IG-CAM (default and
+Eigen-Grad-CAM (Eigen-CAM of g * A), FEM and IG-CAM (default and
 the authors' notebook preset), written independently of igcam's C++ from the definitions
 in docs/methods.md and pytorch-grad-cam's formulas. The target class is
 each image's top-1. Everything is saved as .npy and listed in OUTDIR/cams.json.
@@ -115,6 +115,14 @@ def gradcam_elementwise(a, g):
     return torch.relu(g * a).sum(1, keepdim=True)
 
 
+def fem(a, k=2.0):
+    """pytorch-grad-cam's FEM: the k-sigma outliers' share of each channel (population std)."""
+    mean = a.mean((2, 3), keepdim=True)
+    std = a.std((2, 3), unbiased=False, keepdim=True)
+    weights = (a > mean + k * std).to(a.dtype).mean((2, 3), keepdim=True)
+    return relu_sum(weights, a)
+
+
 def eigencam(a):
     maps = []
     for act in a:
@@ -215,12 +223,17 @@ def main():
                 a, g, _ = layer_and_grads(model, probe, x, classes)
                 files.update(activations=a, gradients=g, gradcam=gradcam(a, g), gradcampp=gradcam_pp(a, g),
                              xgradcam=xgradcam(a, g), layercam=layercam(a, g), hirescam=hirescam(a, g),
-                             gradcam_elementwise=gradcam_elementwise(a, g), eigengradcam=eigencam(g * a),
+                             gradcam_elementwise=gradcam_elementwise(a, g), eigengradcam=eigencam(g * a), fem=fem(a),
                              eigencam=eigencam(a), ablationcam=ablationcam(model, probe, layer, x, classes),
                              igcam=igcam(model, probe, x, black_baseline(variant, x.shape), classes, "default"),
                              igcam_notebook=igcam(model, probe, x, torch.zeros_like(x), classes, "notebook"))
             else:
-                files["scorecam"], _ = scorecam(model, probe, x, classes)
+                files["scorecam"], early = scorecam(model, probe, x, classes)
+                # FEM needs more than 5 positions per map for a 2-sigma outlier to exist at
+                # all (the largest z-score of n values is (n - 1) / sqrt(n)): the default
+                # layers' 2x2 ResNet maps give FEM all zero, the early layer does not.
+                files["fem"] = fem(early)
+                assert files["fem"].amax() > 0, name
             probe.handle.remove()
             saved = {}
             for key, value in files.items():
