@@ -1,14 +1,10 @@
 #include "models/keras_archive.h"
 
 #include <nlohmann/json.hpp>
-#include <zlib.h>
 
-#include <algorithm>
 #include <memory>
-#include <optional>
 
 #include "core/error.h"
-#include "core/io/mapped_file.h"
 #include "models/hdf5_file.h"
 #include "models/keras_load.h"
 
@@ -88,27 +84,12 @@ int64_t convolutions_of(const nn::Module& net) {
     return count;
 }
 
-// model.weights.h5 as an HDF5 file image: in place in a mapping of the archive when it is
-// stored (Keras 3 stores it) after its CRC is checked, else unpacked into memory.
+// model.weights.h5 as an HDF5 file image, in place in the archive when it is stored (Keras 3
+// stores it).
 std::unique_ptr<h5::File> open_weights(const ZipArchive& zip) {
-    const std::string name = "model.weights.h5", label = zip.path() + ": " + name;
-    const uint64_t size = zip.size(name);
-    if (const std::optional<uint64_t> offset = zip.stored_offset(name)) {
-        auto mapped = std::make_shared<io::MappedFile>(zip.path());
-        IGCAM_CHECK(*offset + size <= mapped->size(), FormatError, zip.path(), ": the file changed while it was read");
-        const unsigned char* bytes = mapped->data() + *offset;
-        uLong crc = crc32(0L, Z_NULL, 0);
-        for (uint64_t done = 0; done < size;) {  // zlib's crc32 takes at most 4 GiB at once
-            const auto chunk = static_cast<uInt>(std::min<uint64_t>(size - done, 1u << 30));
-            crc = crc32(crc, bytes + done, chunk);
-            done += chunk;
-        }
-        IGCAM_CHECK(static_cast<uint32_t>(crc) == zip.members().at(name).crc, FormatError, zip.path(),
-                    ": the zip member 'model.weights.h5' fails its CRC check (corrupt)");
-        return std::make_unique<h5::File>(label, bytes, static_cast<std::size_t>(size), std::move(mapped));
-    }
-    auto bytes = std::make_shared<std::string>(zip.read(name));
-    return std::make_unique<h5::File>(label, bytes->data(), bytes->size(), bytes);
+    const std::string name = "model.weights.h5";
+    ZipArchive::Bytes bytes = zip.bytes(name);
+    return std::make_unique<h5::File>(zip.path() + ": " + name, bytes.data, bytes.size, std::move(bytes.owner));
 }
 
 }  // namespace

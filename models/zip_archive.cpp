@@ -1,12 +1,14 @@
 #include "models/zip_archive.h"
 
 #include <minizip/unzip.h>
+#include <zlib.h>
 
 #include <algorithm>
 #include <fstream>
 #include <new>
 
 #include "core/error.h"
+#include "core/io/mapped_file.h"
 
 namespace igcam::models {
 
@@ -117,19 +119,25 @@ uint64_t ZipArchive::size(const std::string& name) const {
     return found->second.uncompressed;
 }
 
-std::string ZipArchive::read(const std::string& name) const {
+const ZipArchive::Member& ZipArchive::open_member(const std::string& name) const {
     unzFile zip = handle(zip_);
     const auto found = members_.find(name);
     IGCAM_CHECK(found != members_.end(), FormatError, path_, ": the zip member ", quoted_value(name), " is missing");
     unz64_file_pos position{found->second.position, found->second.directory_index};
     IGCAM_CHECK(unzGoToFilePos64(zip, &position) == UNZ_OK && unzOpenCurrentFile(zip) == UNZ_OK, FormatError, path_,
                 ": the zip member ", quoted_value(name), " cannot be opened (corrupt or encrypted)");
+    return found->second;
+}
+
+std::string ZipArchive::read(const std::string& name) const {
+    unzFile zip = handle(zip_);
+    const Member& member = open_member(name);
     std::string bytes;
     try {
-        bytes.resize(static_cast<std::size_t>(found->second.uncompressed));
+        bytes.resize(static_cast<std::size_t>(member.uncompressed));
     } catch (const std::bad_alloc&) {
         unzCloseCurrentFile(zip);
-        detail::throw_error<OutOfMemoryError>(path_, ": cannot allocate ", found->second.uncompressed,
+        detail::throw_error<OutOfMemoryError>(path_, ": cannot allocate ", member.uncompressed,
                                               " bytes for the zip member ", quoted_value(name));
     }
     std::size_t done = 0;
@@ -152,18 +160,36 @@ std::string ZipArchive::read(const std::string& name) const {
 }
 
 std::optional<uint64_t> ZipArchive::stored_offset(const std::string& name) const {
-    unzFile zip = handle(zip_);
     const auto found = members_.find(name);
-    IGCAM_CHECK(found != members_.end(), FormatError, path_, ": the zip member ", quoted_value(name), " is missing");
-    if (!found->second.stored) return std::nullopt;
-    unz64_file_pos position{found->second.position, found->second.directory_index};
-    IGCAM_CHECK(unzGoToFilePos64(zip, &position) == UNZ_OK && unzOpenCurrentFile(zip) == UNZ_OK, FormatError, path_,
-                ": the zip member ", quoted_value(name), " cannot be opened (corrupt)");
+    if (found != members_.end() && !found->second.stored) return std::nullopt;
+    unzFile zip = handle(zip_);
+    const Member& member = open_member(name);
     const uint64_t offset = unzGetCurrentFileZStreamPos64(zip);  // after the local header
     unzCloseCurrentFile(zip);
-    IGCAM_CHECK(offset <= file_size_ && found->second.uncompressed <= file_size_ - offset, FormatError, path_,
+    IGCAM_CHECK(offset <= file_size_ && member.uncompressed <= file_size_ - offset, FormatError, path_,
                 ": the zip member ", quoted_value(name), " runs past the end of the file");
     return offset;
+}
+
+ZipArchive::Bytes ZipArchive::bytes(const std::string& name) const {
+    if (const std::optional<uint64_t> offset = stored_offset(name)) {
+        const uint64_t size = members_.at(name).uncompressed;
+        auto mapped = std::make_shared<io::MappedFile>(path_);
+        IGCAM_CHECK(*offset + size <= mapped->size(), FormatError, path_, ": the file changed while it was read");
+        const unsigned char* data = mapped->data() + *offset;
+        uLong crc = crc32(0L, Z_NULL, 0);
+        for (uint64_t done = 0; done < size;) {  // zlib's crc32 takes at most 4 GiB at once
+            const auto chunk = static_cast<uInt>(std::min<uint64_t>(size - done, 1u << 30));
+            crc = crc32(crc, data + done, chunk);
+            done += chunk;
+        }
+        IGCAM_CHECK(static_cast<uint32_t>(crc) == members_.at(name).crc, FormatError, path_, ": the zip member ",
+                    quoted_value(name), " fails its CRC check (corrupt)");
+        return Bytes{data, static_cast<std::size_t>(size), std::move(mapped)};
+    }
+    auto unpacked = std::make_shared<std::string>(read(name));
+    const auto* data = reinterpret_cast<const unsigned char*>(unpacked->data());
+    return Bytes{data, unpacked->size(), std::move(unpacked)};
 }
 
 }  // namespace igcam::models

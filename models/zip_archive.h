@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -40,13 +41,24 @@ public:
     // The whole member, its length and CRC checked. FormatError when it is missing, corrupt,
     // encrypted or truncated; OutOfMemoryError when its bytes cannot be allocated.
     std::string read(const std::string& name) const;
-    // Where a stored member's bytes start in the file (nullopt for a compressed or encrypted
-    // one): they can be read in place, e.g. from a mapping of the file. FormatError when the
-    // member is missing or its bytes would run past the end of the file.
-    std::optional<uint64_t> stored_offset(const std::string& name) const;
+    // The whole member without a copy where the archive allows: a stored (uncompressed,
+    // unencrypted) member is read in place from a read-only mapping of the file, after its
+    // CRC-32 is checked; a compressed one is unpacked with read(). `owner` keeps the bytes
+    // alive. Throws as read() does.
+    struct Bytes {
+        const unsigned char* data = nullptr;
+        std::size_t size = 0;
+        std::shared_ptr<const void> owner;
+    };
+    Bytes bytes(const std::string& name) const;
 
 private:
     void list_members();
+    // Member `name`, made minizip's current file and opened for reading.
+    const Member& open_member(const std::string& name) const;
+    // Where a stored member's bytes start in the file (nullopt for a compressed or encrypted
+    // one); FormatError when they would run past the end of the file.
+    std::optional<uint64_t> stored_offset(const std::string& name) const;
 
     std::string path_;
     uint64_t file_size_ = 0;

@@ -18,6 +18,19 @@ ImageFiles::ImageFiles(std::vector<std::string> paths, const models::Preprocess&
     }
 }
 
+ImageFiles::ImageFiles(std::vector<io::Image> pictures, const models::Preprocess& preprocess, DType dtype,
+                       Device device)
+    : pictures_(std::move(pictures)), preprocess_(preprocess), dtype_(dtype), device_(device) {
+    for (std::size_t i = 0; i < pictures_.size(); ++i) {
+        try {
+            const models::ImageSize input = models::model_input_size(pictures_[i].height, pictures_[i].width, preprocess_);
+            shapes_.push_back(Shape{1, 3, input.height, input.width});
+        } catch (const ShapeError& e) {
+            detail::throw_error<ShapeError>("image ", i, ": ", e.what());
+        }
+    }
+}
+
 cam::Inputs ImageFiles::inputs() {
     cam::Inputs inputs;
     inputs.shapes = shapes_;
@@ -26,10 +39,15 @@ cam::Inputs ImageFiles::inputs() {
 }
 
 Tensor ImageFiles::load(int64_t index) {
-    const std::string& path = paths_.at(static_cast<std::size_t>(index));
+    const std::size_t i = static_cast<std::size_t>(index);
+    if (!pictures_.empty()) return keep_view(index, models::preprocess(pictures_.at(i), preprocess_, dtype_));
+    const std::string& path = paths_.at(i);
     models::Preprocessed p = models::preprocess(io::read_image(path), preprocess_, dtype_);
-    IGCAM_CHECK(p.tensor.shape() == shapes_[static_cast<std::size_t>(index)], FormatError, path,
-                ": the image changed while the run was reading it");
+    IGCAM_CHECK(p.tensor.shape() == shapes_[i], FormatError, path, ": the image changed while the run was reading it");
+    return keep_view(index, std::move(p));
+}
+
+Tensor ImageFiles::keep_view(int64_t index, models::Preprocessed p) {
     views_[index] = std::move(p.view);
     return p.tensor.to(device_);
 }

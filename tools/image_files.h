@@ -20,6 +20,10 @@ public:
     // Throws IoError / FormatError naming the first file that cannot be read as an image or
     // whose size the preprocessing cannot crop.
     ImageFiles(std::vector<std::string> paths, const models::Preprocess& preprocess, DType dtype, Device device);
+    // Pictures already decoded (a Python caller's arrays), preprocessed as files are and named
+    // "image 0", "image 1", ... in messages; a size the preprocessing cannot crop is a
+    // ShapeError (the caller's array, not a file). paths() is empty.
+    ImageFiles(std::vector<io::Image> pictures, const models::Preprocess& preprocess, DType dtype, Device device);
     ImageFiles(const ImageFiles&) = delete;
     ImageFiles& operator=(const ImageFiles&) = delete;
 
@@ -32,8 +36,10 @@ public:
 
 private:
     Tensor load(int64_t index);
+    Tensor keep_view(int64_t index, models::Preprocessed p);  // keeps p's view, returns its tensor
 
     std::vector<std::string> paths_;
+    std::vector<io::Image> pictures_;  // instead of paths_
     models::Preprocess preprocess_;
     DType dtype_;
     Device device_;

@@ -1,7 +1,6 @@
 // The images a Python call names, as the explanation pipeline's inputs (cam/pipeline.h).
 #pragma once
 
-#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -27,24 +26,18 @@ public:
     PythonImages(const PythonImages&) = delete;
     PythonImages& operator=(const PythonImages&) = delete;
 
-    int64_t size() const { return static_cast<int64_t>(shapes_.size()); }
+    int64_t size() const { return static_cast<int64_t>(inputs_.shapes.size()); }
     const std::vector<std::string>& paths() const { return paths_; }  // the files, folders expanded
     // The pipeline's view of the images; valid while this object lives.
-    cam::Inputs inputs();
+    const cam::Inputs& inputs() const { return inputs_; }
     // What the model saw of image `index` (resized and cropped), loaded since; nothing for
     // preprocessed inputs.
     std::optional<io::Image> take_view(int64_t index);
 
 private:
-    Tensor load(int64_t index);
-
-    const models::Model& model_;
     std::vector<std::string> paths_;
-    std::optional<tools::ImageFiles> files_;
-    std::vector<io::Image> pictures_;
-    std::vector<Tensor> rows_;  // preprocessed inputs (1, 3, H, W) on the model's device
-    std::vector<Shape> shapes_;
-    std::map<int64_t, io::Image> views_;
+    std::optional<tools::ImageFiles> files_;  // files or pictures; none for preprocessed inputs
+    cam::Inputs inputs_;
 };
 
 }  // namespace igcam::python

@@ -51,8 +51,6 @@ PyModel load(const std::string& path, const std::string& device, const std::stri
     Computing computing;
     try {
         return PyModel{with_missing_files({path}, [&] { return tools::load_tool_model(path, type, preprocess.value_or(""), where); })};
-    } catch (const MissingFileError&) {
-        throw;
     } catch (const FormatError& e) {
         throw WeightFileError(e.what());
     }
