@@ -94,10 +94,8 @@ Tensor ablationcam(const models::Model& model, const Tensor& input, const Tensor
 }
 
 MethodOutput compute_ablationcam(const MethodContext& c) {
-    return MethodOutput{ablation_cam_maps(c.model, c.input, c.activations, c.layer, c.classes, c.scores, c.rows,
-                                          c.progress),
-                        {},
-                        {}};
+    return MethodOutput::of(ablation_cam_maps(c.model, c.input, c.activations, c.layer, c.classes, c.scores, c.rows,
+                                          c.progress));
 }
 
 }  // namespace igcam::cam

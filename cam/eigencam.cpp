@@ -78,6 +78,6 @@ Tensor eigencam(const Tensor& activations) {
     return ops::relu_forward(raw);
 }
 
-MethodOutput compute_eigencam(const MethodContext& c) { return MethodOutput{eigencam(c.activations), {}, {}}; }
+MethodOutput compute_eigencam(const MethodContext& c) { return MethodOutput::of(eigencam(c.activations)); }
 
 }  // namespace igcam::cam

@@ -13,7 +13,7 @@ Tensor eigengradcam(const Tensor& activations, const Tensor& gradients) {
 }
 
 MethodOutput compute_eigengradcam(const MethodContext& c) {
-    return MethodOutput{eigengradcam(c.activations, c.gradients), {}, {}};
+    return MethodOutput::of(eigengradcam(c.activations, c.gradients));
 }
 
 }  // namespace igcam::cam

@@ -34,6 +34,6 @@ Tensor fem(const Tensor& activations, double k) {
     return relu_weighted_sum(w, activations);
 }
 
-MethodOutput compute_fem(const MethodContext& c) { return MethodOutput{fem(c.activations), {}, {}}; }
+MethodOutput compute_fem(const MethodContext& c) { return MethodOutput::of(fem(c.activations)); }
 
 }  // namespace igcam::cam

@@ -12,6 +12,6 @@ Tensor gradcam(const Tensor& activations, const Tensor& gradients) {
     return relu_weighted_sum(alpha, activations);
 }
 
-MethodOutput compute_gradcam(const MethodContext& c) { return MethodOutput{gradcam(c.activations, c.gradients), {}, {}}; }
+MethodOutput compute_gradcam(const MethodContext& c) { return MethodOutput::of(gradcam(c.activations, c.gradients)); }
 
 }  // namespace igcam::cam

@@ -15,7 +15,7 @@ Tensor gradcam_elementwise(const Tensor& activations, const Tensor& gradients) {
 }
 
 MethodOutput compute_gradcam_elementwise(const MethodContext& c) {
-    return MethodOutput{gradcam_elementwise(c.activations, c.gradients), {}, {}};
+    return MethodOutput::of(gradcam_elementwise(c.activations, c.gradients));
 }
 
 }  // namespace igcam::cam

@@ -23,6 +23,6 @@ Tensor gradcam_plus_plus(const Tensor& activations, const Tensor& gradients) {
     return relu_weighted_sum(weights, activations);
 }
 
-MethodOutput compute_gradcam_plus_plus(const MethodContext& c) { return MethodOutput{gradcam_plus_plus(c.activations, c.gradients), {}, {}}; }
+MethodOutput compute_gradcam_plus_plus(const MethodContext& c) { return MethodOutput::of(gradcam_plus_plus(c.activations, c.gradients)); }
 
 }  // namespace igcam::cam

@@ -10,6 +10,6 @@ Tensor hirescam(const Tensor& activations, const Tensor& gradients) {
     return relu_weighted_sum(gradients, activations);
 }
 
-MethodOutput compute_hirescam(const MethodContext& c) { return MethodOutput{hirescam(c.activations, c.gradients), {}, {}}; }
+MethodOutput compute_hirescam(const MethodContext& c) { return MethodOutput::of(hirescam(c.activations, c.gradients)); }
 
 }  // namespace igcam::cam

@@ -72,6 +72,16 @@ struct Audit {
         for (double v : ops::concat_batch(rows).to_vector()) sum += v;
         return sum;
     }
+    // The sum after each interval, added in the same order as total().
+    std::vector<double> running() const {
+        std::vector<double> sums;
+        if (terms.empty()) return sums;
+        std::vector<Tensor> rows;
+        for (const Tensor& t : terms) rows.push_back(t.reshape(Shape{t.numel()}));
+        double sum = 0;
+        for (double v : ops::concat_batch(rows).to_vector()) sums.push_back(sum += v);
+        return sums;
+    }
 };
 
 // values[first_item .. first_item + count) as a (count, 1, 1, 1) column on like's device.
@@ -165,6 +175,7 @@ struct Paths {
 struct Integrated {
     std::vector<Tensor> maps;  // (1, 1, h, w) per image
     std::vector<IgCamAudit> audits;
+    std::vector<IgCamPath> paths;
     std::vector<IgCamSteps> steps;  // with keep_steps
     std::vector<int64_t> batch_sizes;  // rows of each pass, in order
 };
@@ -180,6 +191,8 @@ Integrated integrate(const Paths& p, ChunkLoop& rows, const Progress& progress) 
     std::vector<Audit> audits(static_cast<std::size_t>(images), Audit{o.riemann, {}, {}, {}});
     for (int64_t n = 0; n < images; ++n) audits[n].start(p.baseline_activations(n));
     std::vector<std::vector<Tensor>> kept_a(static_cast<std::size_t>(images)), kept_g(kept_a.size());
+    // Per image, per chunk: y^c, ||g||^2 (count) and the step maps (count, 1, h, w), on the device until the end.
+    std::vector<std::vector<Tensor>> path_scores(kept_a.size()), path_norms(kept_a.size()), path_maps(kept_a.size());
     Integrated out;
 
     // One chunk's contribution per image segment, computed in full before anything is kept.
@@ -188,6 +201,7 @@ Integrated integrate(const Paths& p, ChunkLoop& rows, const Progress& progress) 
         Tensor term;  // (1, 1, h, w): the weighted sum of this segment's steps
         Audit audit;  // the image's audit advanced over these steps
         Tensor a, g;  // (count, K, h, w), for keep_steps
+        Tensor scores, squared_norms, step_maps;  // (count), (count), (count, 1, h, w)
     };
     // Rows (image n, step j), image-major: each image's rows in a chunk form one segment,
     // whose path points are made, and terms reduced, with a few whole-segment ops.
@@ -211,8 +225,14 @@ Integrated integrate(const Paths& p, ChunkLoop& rows, const Progress& progress) 
             const Tensor delta = o.delta == DeltaMode::Baseline ? ops::sub(a, p.baseline_activations(n)) : a;
             Tensor terms = weighted_sum(alpha, delta);  // (count, 1, h, w)
             if (o.relu == StepRelu::PerStep) terms = ops::relu_forward(terms);
-            SegmentResult result{n, ops::sum(ops::mul(terms, column(weights, seg, p.input)), {0}, true), audits[n],
-                                 p.keep_steps ? a : Tensor(), p.keep_steps ? g : Tensor()};
+            SegmentResult result{n,
+                                 ops::sum(ops::mul(terms, column(weights, seg, p.input)), {0}, true),
+                                 audits[n],
+                                 p.keep_steps ? a : Tensor(),
+                                 p.keep_steps ? g : Tensor(),
+                                 c.scores.slice_batch(first, first + seg.count),
+                                 ops::sum(ops::mul(g, g), {1, 2, 3}),
+                                 terms};
             result.audit.steps(a, g);
             results.push_back(std::move(result));
         }
@@ -225,6 +245,9 @@ Integrated integrate(const Paths& p, ChunkLoop& rows, const Progress& progress) 
             Tensor& map = maps[result.image];
             map = map.defined() ? ops::add(map, result.term) : result.term;
             audits[result.image] = std::move(result.audit);
+            path_scores[result.image].push_back(result.scores);
+            path_norms[result.image].push_back(result.squared_norms);
+            path_maps[result.image].push_back(result.step_maps);
             if (p.keep_steps) {
                 kept_a[result.image].push_back(result.a);
                 kept_g[result.image].push_back(result.g);
@@ -242,6 +265,13 @@ Integrated integrate(const Paths& p, ChunkLoop& rows, const Progress& progress) 
         audit.relative_gap = std::abs(audit.stieltjes_sum - change) / std::max(std::abs(change), 1e-12);
         out.audits.push_back(audit);
         out.maps.push_back(o.relu == StepRelu::Final ? ops::relu_forward(maps[n]) : maps[n]);
+        IgCamPath path;
+        path.t = t;
+        path.scores = ops::concat_batch(path_scores[n]).to_vector();
+        for (double squared : ops::concat_batch(path_norms[n]).to_vector()) path.gradient_norms.push_back(std::sqrt(squared));
+        if (o.riemann != Riemann::Middle) path.running_sum = audits[n].running();
+        path.step_maps = ops::concat_batch(path_maps[n]);
+        out.paths.push_back(std::move(path));
         if (p.keep_steps) out.steps.push_back(IgCamSteps{ops::concat_batch(kept_a[n]), ops::concat_batch(kept_g[n])});
     }
     return out;
@@ -289,6 +319,7 @@ IgCamResult integrated_gradcam(const models::Model& model, const Tensor& input, 
         r.stieltjes_sum.push_back(a.stieltjes_sum);
         r.completeness_gap.push_back(a.relative_gap);
     }
+    r.paths = std::move(integrated.paths);
     r.passes = rows.passes();
     r.batch_sizes = integrated.batch_sizes;
     r.memory_retries = rows.retries();
@@ -325,7 +356,8 @@ MethodOutput compute_igcam(const MethodContext& c) {
                       c.igcam,
                       c.keep_steps};
     Integrated integrated = integrate(paths, c.rows, c.progress);
-    return MethodOutput{ops::concat_batch(integrated.maps), std::move(integrated.audits), std::move(integrated.steps)};
+    return MethodOutput{ops::concat_batch(integrated.maps), std::move(integrated.audits), std::move(integrated.steps),
+                        std::move(integrated.paths)};
 }
 
 }  // namespace igcam::cam

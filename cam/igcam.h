@@ -42,6 +42,19 @@ struct IgCamAudit {
     double relative_gap = 0;
 };
 
+// One image's path point by point, as the report plots it: a few numbers and one small map
+// per step, always recorded (read back from the device once per image). Path order.
+struct IgCamPath {
+    std::vector<double> t;               // t_j (path_points)
+    std::vector<double> scores;          // y^c(x_j)
+    std::vector<double> gradient_norms;  // ||dy^c/dA(x_j)||_2 over (K, h, w)
+    // The completeness audit's sum after each interval, whose right end is t = i/m,
+    // i = 1..m; empty for the middle rule.
+    std::vector<double> running_sum;
+    Tensor step_maps;  // (steps, 1, h, w): each step's sum_k alpha_k(j) delta A^k(j), after the per-step ReLU
+                       // when that is the rule, before the step's weight
+};
+
 // One image's path, kept for dumps: A(x_j) and dy^c/dA(x_j), (steps, K, h, w) in path order.
 struct IgCamSteps {
     Tensor activations, gradients;
@@ -69,6 +82,7 @@ struct IgCamResult {
     std::vector<double> score_baseline;  // y^c(x') per image
     // The completeness audit per image (IgCamAudit's sum and relative gap).
     std::vector<double> stieltjes_sum, completeness_gap;
+    std::vector<IgCamPath> paths;        // per image
     int64_t passes = 0;                  // batched forward/backward passes over the path
     std::vector<int64_t> batch_sizes;    // rows in each pass
     std::vector<int64_t> memory_retries; // after each out-of-memory chunk: the smaller size tried next

@@ -11,6 +11,6 @@ Tensor layercam(const Tensor& activations, const Tensor& gradients) {
     return relu_weighted_sum(ops::relu_forward(gradients), activations);
 }
 
-MethodOutput compute_layercam(const MethodContext& c) { return MethodOutput{layercam(c.activations, c.gradients), {}, {}}; }
+MethodOutput compute_layercam(const MethodContext& c) { return MethodOutput::of(layercam(c.activations, c.gradients)); }
 
 }  // namespace igcam::cam

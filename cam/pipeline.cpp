@@ -192,6 +192,7 @@ private:
                                            out.work[m].ms / static_cast<double>(count), pass_rows[m]});
                 if (!outputs[m].audits.empty()) e.igcam = outputs[m].audits[b];
                 if (!outputs[m].steps.empty()) e.igcam_steps = outputs[m].steps[b];
+                if (!outputs[m].paths.empty()) e.igcam_path = outputs[m].paths[b];
             }
             if (o_.trace) e.trace = trace.row(b);
             if (o_.keep_tensors) {

@@ -83,6 +83,7 @@ struct ImageExplanation {
     int64_t batch_images = 0;  // images in the batch it was computed in
     std::vector<MethodMap> maps;  // in ExplainOptions::methods order
     std::optional<IgCamAudit> igcam;
+    std::optional<IgCamPath> igcam_path;  // IG-CAM's path point by point (the report's plots)
     ag::GradientTrace trace;   // with ExplainOptions::trace
     // With keep_tensors:
     Tensor input;                           // the model input (1, 3, H, W)

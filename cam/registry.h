@@ -51,6 +51,14 @@ struct MethodOutput {
     Tensor maps;                    // (B, 1, h, w), after the method's own ReLU
     std::vector<IgCamAudit> audits; // IG-CAM: one per image
     std::vector<IgCamSteps> steps;  // IG-CAM with keep_steps: one per image
+    std::vector<IgCamPath> paths;   // IG-CAM: one per image
+
+    // A method that gives maps and nothing else.
+    static MethodOutput of(Tensor maps) {
+        MethodOutput out;
+        out.maps = std::move(maps);
+        return out;
+    }
 };
 
 using MethodFunction = MethodOutput (*)(const MethodContext&);
@@ -62,6 +70,9 @@ struct MethodSpec {
     MethodFunction compute = nullptr;
     // Fixed choices where libraries differ, for reports: {"mask_upsampling", "bilinear, ..."}.
     std::vector<std::pair<std::string, std::string>> conventions;
+    // The definition in docs/methods.md's notation (A^k the feature maps, g^k = dy^c/dA^k,
+    // Z = h w), in plain Unicode for reports.
+    std::string formula;
 
     bool needs_any(unsigned flags) const { return (needs & flags) != 0; }
 };

@@ -76,7 +76,7 @@ Tensor scorecam(const models::Model& model, const Tensor& input, const Tensor& a
 }
 
 MethodOutput compute_scorecam(const MethodContext& c) {
-    return MethodOutput{score_cam_maps(c.model, c.input, c.activations, c.classes, c.rows, c.progress), {}, {}};
+    return MethodOutput::of(score_cam_maps(c.model, c.input, c.activations, c.classes, c.rows, c.progress));
 }
 
 }  // namespace igcam::cam

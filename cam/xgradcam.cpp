@@ -13,6 +13,6 @@ Tensor xgradcam(const Tensor& activations, const Tensor& gradients) {
     return relu_weighted_sum(weights, activations);
 }
 
-MethodOutput compute_xgradcam(const MethodContext& c) { return MethodOutput{xgradcam(c.activations, c.gradients), {}, {}}; }
+MethodOutput compute_xgradcam(const MethodContext& c) { return MethodOutput::of(xgradcam(c.activations, c.gradients)); }
 
 }  // namespace igcam::cam

@@ -344,6 +344,17 @@ void Writer::attribute(const std::string& name, const std::string& value) {
                 file_->path(), ": cannot write attribute ", name);
 }
 
+void Writer::attribute(const std::string& object, const std::string& name, int64_t value) {
+    IGCAM_CHECK(id_ >= 0, IoError, file_->path(), ": the file is already closed");
+    Handle target(H5Oopen(id_, object.c_str(), H5P_DEFAULT), H5Oclose);
+    IGCAM_CHECK(target.valid(), IoError, file_->path(), ": no object ", object, " to hold attribute ", name);
+    Handle space(H5Screate(H5S_SCALAR), H5Sclose);
+    Handle attribute(H5Acreate2(target.get(), name.c_str(), H5T_STD_I64LE, space.get(), H5P_DEFAULT, H5P_DEFAULT),
+                     H5Aclose);
+    IGCAM_CHECK(attribute.valid() && H5Awrite(attribute.get(), H5T_NATIVE_INT64, &value) >= 0, IoError,
+                file_->path(), ": cannot write attribute ", name, " of ", object);
+}
+
 void Writer::close() {
     if (id_ < 0) return;
     const herr_t closed = H5Fclose(id_);

@@ -101,6 +101,8 @@ public:
     void write(const std::string& path, const Tensor& t);
     // A fixed-length string attribute on the root.
     void attribute(const std::string& name, const std::string& value);
+    // An integer attribute on an object already written (a group: "/cat").
+    void attribute(const std::string& object, const std::string& name, int64_t value);
     void close();
 
 private:

@@ -2,12 +2,16 @@
 
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <vector>
 
 #include "autograd/engine.h"
 #include "autograd/functions.h"
 #include "autograd/grad_mode.h"
+#include "core/io/staged_file.h"
 #include "core/random.h"
+#include "tools/explain_report.h"
+#include "tools/report_html.h"
 
 namespace igcam::tools {
 
@@ -22,6 +26,58 @@ std::string line(const char* format, double a, double b, double c, double d, dou
     return buffer;
 }
 
+struct SensitivityPoint {
+    double x, f, f0, gradient, integrated;
+};
+
+// f(x), f(0), f'(x) and the integrated gradient from 0 with m right-Riemann steps, each from
+// igcam's own forward and backward passes.
+SensitivityPoint sensitivity_at(double x, int m, DType dtype) {
+    // One batched forward/backward over the m interpolants x_j = j/m * x.
+    std::vector<double> path(static_cast<std::size_t>(m));
+    for (int j = 1; j <= m; ++j) path[j - 1] = x * j / m;
+    ag::Var batch(Tensor::from_values(Shape{m}, path, dtype), true);
+    ag::backward(ag::sum(saturating(batch)));
+    double mean_gradient = 0;
+    for (double g : batch.grad().to_vector()) mean_gradient += g / m;
+
+    ag::Var point(Tensor::from_values(Shape{1}, {x}, dtype), true);
+    ag::Var fx = saturating(point);
+    ag::backward(ag::sum(fx));
+    double f0;
+    {
+        ag::NoGradGuard no_grad;
+        f0 = saturating(ag::Var(Tensor::from_values(Shape{1}, {0.0}, dtype))).value().item();
+    }
+    return {x, fx.value().item(), f0, point.grad().item(), x * mean_gradient};
+}
+
+void write_sensitivity_report(const DemoOptions& options, std::ostream& out) {
+    nlohmann::json curve{{"x", nlohmann::json::array()}, {"f", nlohmann::json::array()},
+                         {"f_minus_f0", nlohmann::json::array()}, {"gradient", nlohmann::json::array()},
+                         {"integrated", nlohmann::json::array()}};
+    for (int i = 0; i <= 60; ++i) {
+        const SensitivityPoint p = sensitivity_at(i * 0.05, options.steps, options.dtype);
+        curve["x"].push_back(p.x);
+        curve["f"].push_back(p.f);
+        curve["f_minus_f0"].push_back(p.f - p.f0);
+        curve["gradient"].push_back(p.gradient);
+        curve["integrated"].push_back(p.integrated);
+    }
+    const nlohmann::json report{{"igcam_version", kIgcamVersion}, {"demo", "sensitivity"},
+                                {"function", "f(x) = 1 - ReLU(1 - x)"}, {"baseline", 0.0},
+                                {"steps", options.steps}, {"riemann", "right"},
+                                {"dtype", dtype_name(options.dtype)}, {"curve", curve}};
+    io::OutputDirectory folder(options.report_dir);
+    io::StagedFiles staged;
+    const std::filesystem::path dir(options.report_dir);
+    io::write_text_file(staged.add((dir / "report.json").string()), report.dump(2) + "\n");
+    io::write_text_file(staged.add((dir / "report.html").string()), sensitivity_report_html(report));
+    staged.commit_all();
+    folder.keep();
+    out << "\nwrote " << (dir / "report.html").string() << " and report.json\n";
+}
+
 }  // namespace
 
 void run_sensitivity_demo(const DemoOptions& options, std::ostream& out) {
@@ -34,29 +90,12 @@ void run_sensitivity_demo(const DemoOptions& options, std::ostream& out) {
         << "follows f(x) - f(0) (the completeness axiom). Every number below comes from igcam's backward pass.\n\n";
     out << "       x       f(x)  f(x)-f(0)   gradient  integrated  |IG-(f(x)-f(0))|\n";
     for (double x : points) {
-        // One batched forward/backward over the m interpolants x_j = j/m * x.
-        std::vector<double> path(static_cast<std::size_t>(m));
-        for (int j = 1; j <= m; ++j) path[j - 1] = x * j / m;
-        ag::Var batch(Tensor::from_values(Shape{m}, path, options.dtype), true);
-        ag::backward(ag::sum(saturating(batch)));
-        double mean_gradient = 0;
-        for (double g : batch.grad().to_vector()) mean_gradient += g / m;
-        const double integrated = x * mean_gradient;
-
-        ag::Var point(Tensor::from_values(Shape{1}, {x}, options.dtype), true);
-        ag::Var fx = saturating(point);
-        ag::backward(ag::sum(fx));
-        const double gradient = point.grad().item();
-        double f0;
-        {
-            ag::NoGradGuard no_grad;
-            f0 = saturating(ag::Var(Tensor::from_values(Shape{1}, {0.0}, options.dtype))).value().item();
-        }
-        const double fx_value = fx.value().item();
-        out << line("%8.3f %10.4f %10.4f %10.4f %11.4f %17.2e\n", x, fx_value, fx_value - f0, gradient,
-                    integrated, std::abs(integrated - (fx_value - f0)));
+        const SensitivityPoint p = sensitivity_at(x, m, options.dtype);
+        out << line("%8.3f %10.4f %10.4f %10.4f %11.4f %17.2e\n", x, p.f, p.f - p.f0, p.gradient, p.integrated,
+                    std::abs(p.integrated - (p.f - p.f0)));
     }
     out << "\nThe gap comes from the kink at x = 1 falling between steps; it shrinks as --steps grows.\n";
+    if (!options.report_dir.empty()) write_sensitivity_report(options, out);
 }
 
 void run_trace_demo(const DemoOptions& options, std::ostream& out) {

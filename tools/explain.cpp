@@ -19,6 +19,7 @@
 #include "tools/image_files.h"
 #include "tools/inputs.h"
 #include "tools/progress_bar.h"
+#include "tools/report_html.h"
 #include "tools/ranks.h"
 #include "tools/usage_error.h"
 
@@ -73,7 +74,7 @@ std::string read_bytes(const std::string& path) {
 // What a rank sends rank 0 for one image: a JSON line (the image's index, its report entry
 // and summary text, its files' names and sizes), then the files' bytes. The last message
 // of a rank is {"stats": ...}.
-std::string image_message(std::size_t index, const ImageRecord& record, const std::string& layer,
+std::string image_message(std::size_t index, const ImageRecord& record, const std::string& layer, bool with_trace,
                           const io::StagedFiles& files) {
     json names = json::array();
     std::string bytes;
@@ -82,7 +83,7 @@ std::string image_message(std::size_t index, const ImageRecord& record, const st
         names.push_back({std::filesystem::path(f.path()).filename().string(), content.size()});
         bytes += content;
     }
-    return json{{"index", index}, {"entry", image_json(record)}, {"summary", image_summary(record, layer)},
+    return json{{"index", index}, {"entry", image_json(record)}, {"summary", image_summary(record, layer, with_trace)},
                 {"files", names}}.dump() + "\n" + bytes;
 }
 
@@ -107,7 +108,7 @@ void run_explain(const ExplainOptions& o, std::ostream& out, Ranks& ranks) {
         request.igcam = o.igcam;
         request.baseline = cam::Baseline::parse(o.baseline);
         request.batch = o.batch;
-        request.trace = o.trace;
+        request.trace = o.trace || o.report;  // the report draws each image's trace
         request.keep_tensors = !o.dump.empty();
         stems = unique_stems(o.images);
     });
@@ -154,9 +155,8 @@ void run_explain(const ExplainOptions& o, std::ostream& out, Ranks& ranks) {
                     const std::size_t i = mine[static_cast<std::size_t>(e.index)];
                     const ImageRecord record = record_image(e, o.images[i], stems[i], model, o);
                     io::StagedFiles image_files;
-                    write_image_files(image_files, scratch.path(), files->take_view(e.index), e, record, o.colormap,
-                                      o.alpha);
-                    Gather::send_item(ranks, image_message(i, record, request.layer, image_files));
+                    write_image_files(image_files, scratch.path(), files->take_view(e.index), e, record, o);
+                    Gather::send_item(ranks, image_message(i, record, request.layer, o.trace, image_files));
                 }
             });
         Gather::send_item(ranks, json{{"stats", stats_json(stats)}}.dump() + "\n");
@@ -209,10 +209,10 @@ void run_explain(const ExplainOptions& o, std::ostream& out, Ranks& ranks) {
                 const std::size_t i = mine[static_cast<std::size_t>(e.index)];
                 const ImageRecord record = record_image(e, o.images[i], stems[i], model, o);
                 gather.local([&] {
-                    write_image_files(staged, o.out_dir, files->take_view(e.index), e, record, o.colormap, o.alpha);
+                    write_image_files(staged, o.out_dir, files->take_view(e.index), e, record, o);
                     if (dump) write_dump(*dump, e, stems[i], o.igcam);
                     entries[i] = image_json(record);
-                    summaries[i] = image_summary(record, request.layer);
+                    summaries[i] = image_summary(record, request.layer, o.trace);
                     if (lines) bar.update(++images_done, total);
                 });
             }
@@ -224,9 +224,21 @@ void run_explain(const ExplainOptions& o, std::ostream& out, Ranks& ranks) {
 
     const json report = report_json(model, request.layer, o, stats, entries, ranks.size());
     io::write_text_file(*report_file, report.dump(2) + "\n");
+    if (o.report) {
+        // The page is made from report.json and the pictures already staged (this rank's
+        // and the other ranks'), read back from their temporaries.
+        auto read_output = [&](const std::string& name) {
+            for (const io::StagedFile& f : staged.files())
+                if (std::filesystem::path(f.path()).filename() == name) return read_bytes(f.temporary());
+            detail::throw_error<Error>("report.html: ", name, " is not among the run's files");
+        };
+        const std::string html = report_html(report, read_output);
+        io::write_text_file(staged.add((std::filesystem::path(o.out_dir) / "report.html").string()), html);
+    }
     if (dump) {
         dump->attribute("igcam_version", kIgcamVersion);
         dump->attribute("layer", request.layer);
+        dump->attribute("dtype", dtype_name(o.dtype));
         dump->close();
     }
     staged.commit_all();

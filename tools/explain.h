@@ -8,7 +8,9 @@
 // of the image) and OUT/<stem>.<method>.npy (the raw map at feature resolution in the run's
 // dtype, after the method's own ReLU, before upsampling and normalisation), then
 // OUT/<stem>.grid.png (the input and every method side by side, labelled) and
-// OUT/report.json; with --dump also the HDF5 file. Every file is staged
+// OUT/report.json; with --report also OUT/report.html (tools/report_html.h), the pictures it
+// shows (OUT/<stem>.input.png, and OUT/<stem>.igcam-path.png with IG-CAM) and every image's
+// gradient trace in the JSON; with --dump also the HDF5 file. Every file is staged
 // (core/io/staged_file.h) and moved into place only when the whole run succeeded.
 #pragma once
 
@@ -42,6 +44,7 @@ struct ExplainOptions {
     std::string out_dir = "igcam-out";
     bool json = false;                  // print report.json to stdout instead of the summary
     bool trace = false;                 // print the gradient trace (score -> target layer)
+    bool report = false;                // write OUT/report.html (and each image's input and IG-CAM path pictures)
     std::string dump;                   // HDF5 file for every tensor of the explanation
     bool quiet = false;
     Device device = Device::cpu();      // resolved --device

@@ -1,16 +1,56 @@
 #include "tools/explain_files.h"
 
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
 #include <filesystem>
 
 #include "cam/postprocess.h"
 #include "cam/render.h"
 #include "core/io/npy.h"
+#include "core/ops.h"
 
 namespace igcam::tools {
 
+namespace {
+
+// The film strip of IG-CAM's per-step maps (see write_image_files).
+io::Image path_strip(const io::Image& view, const cam::IgCamPath& path, bool black_baseline, cam::Colormap colormap,
+                     double alpha) {
+    const Tensor& maps = path.step_maps;  // (steps, 1, h, w)
+    const int64_t steps = maps.dim(0);
+    const double largest = std::max(ops::max_abs(maps), 1e-300);
+    std::vector<int64_t> chosen;
+    const int64_t panels = std::min<int64_t>(steps, kPathPanels);
+    for (int64_t i = 1; i <= panels; ++i) {
+        const int64_t step = (i * steps + panels - 1) / panels - 1;  // evenly spread, the last step last
+        if (chosen.empty() || chosen.back() != step) chosen.push_back(step);
+    }
+    std::vector<io::Image> images;
+    std::vector<std::string> labels;
+    for (int64_t step : chosen) {
+        const Tensor up = cam::upsample_map(maps.slice_batch(step, step + 1), view.height, view.width);
+        std::vector<double> heat = up.to_vector();
+        for (double& v : heat) v = std::clamp(v / largest, 0.0, 1.0);
+        io::Image base = view;
+        const double t = path.t[static_cast<std::size_t>(step)];
+        if (black_baseline)
+            for (uint8_t& p : base.rgb) p = static_cast<uint8_t>(std::lround(p * t));
+        images.push_back(cam::overlay(base, Tensor::from_values(Shape{view.height, view.width}, heat, DType::F64),
+                                      colormap, alpha));
+        char label[32];
+        std::snprintf(label, sizeof label, "t=%.3g", t);
+        labels.push_back(label);
+    }
+    return cam::make_grid(images, labels);
+}
+
+}  // namespace
+
 void write_image_files(io::StagedFiles& staged, const std::string& out_dir, const io::Image& view,
-                       const cam::ImageExplanation& e, const ImageRecord& record, cam::Colormap colormap,
-                       double alpha) {
+                       const cam::ImageExplanation& e, const ImageRecord& record, const ExplainOptions& options) {
+    const cam::Colormap colormap = options.colormap;
+    const double alpha = options.alpha;
     const std::filesystem::path out(out_dir);
     const int64_t height = e.input_shape[2], width = e.input_shape[3];
     std::vector<io::Image> panels{view};
@@ -26,6 +66,10 @@ void write_image_files(io::StagedFiles& staged, const std::string& out_dir, cons
         labels.push_back(r.zero_map ? r.name + " (zero)" : r.name);
     }
     io::write_png(staged.add((out / record.grid).string()), cam::make_grid(panels, labels));
+    if (!record.input_png.empty()) io::write_png(staged.add((out / record.input_png).string()), view);
+    if (!record.path_png.empty())
+        io::write_png(staged.add((out / record.path_png).string()),
+                      path_strip(view, *e.igcam_path, options.baseline == "black", colormap, alpha));
 }
 
 void write_dump(h5::Writer& dump, const cam::ImageExplanation& e, const std::string& stem,
@@ -36,6 +80,7 @@ void write_dump(h5::Writer& dump, const cam::ImageExplanation& e, const std::str
     dump.write(g + "/activations", e.activations);
     if (e.gradients.defined()) dump.write(g + "/gradients", e.gradients);
     for (const cam::MethodMap& m : e.maps) dump.write(g + "/maps/" + m.method->name, m.map);
+    dump.attribute(g, "class", e.target_class);
     if (e.igcam_steps) {
         std::vector<double> t, weights;
         cam::path_points(igcam, t, weights);

@@ -62,10 +62,17 @@ json image_json(const ImageRecord& r) {
                                       {"score_baseline", a.score_baseline},
                                       {"relative_gap", a.relative_gap}};
         }
-        methods.push_back({{"name", m.name}, {"ms", m.ms}, {"map_shape", m.map_shape}, {"map_max", m.map_max},
-                           {"zero_map", m.zero_map}, {"png", m.png}, {"npy", m.npy}, {"params", params}});
+        json entry = {{"name", m.name}, {"ms", m.ms}, {"map_shape", m.map_shape}, {"map_max", m.map_max},
+                      {"zero_map", m.zero_map}, {"png", m.png}, {"npy", m.npy}, {"params", params}};
+        if (m.path)
+            entry["path"] = {{"t", m.path->t},
+                             {"scores", m.path->scores},
+                             {"gradient_norms", m.path->gradient_norms},
+                             {"running_sum", m.path->running_sum}};
+        methods.push_back(std::move(entry));
     }
     json out = {{"path", r.path},
+                {"stem", r.stem},
                 {"input_shape", r.input_shape},
                 {"layer_shape", r.layer_shape},
                 {"class", {{"index", r.class_index}, {"name", r.class_name}, {"logit", r.logit},
@@ -75,6 +82,8 @@ json image_json(const ImageRecord& r) {
                 {"batch_images", r.batch_images},
                 {"methods", methods},
                 {"grid", r.grid}};
+    if (!r.input_png.empty()) out["input_png"] = r.input_png;
+    if (!r.path_png.empty()) out["path_png"] = r.path_png;
     if (r.trace) out["trace"] = trace_json(*r.trace);
     return out;
 }
@@ -129,11 +138,16 @@ ImageRecord record_image(const cam::ImageExplanation& e, const std::string& path
         mr.png = stem + "." + mr.name + ".png";
         mr.npy = stem + "." + mr.name + ".npy";
         mr.params = method_params(*m.method, o, m.pass_rows);
-        if (m.method->needs_any(cam::kPath)) mr.completeness = e.igcam;
+        if (m.method->needs_any(cam::kPath)) {
+            mr.completeness = e.igcam;
+            mr.path = e.igcam_path;
+            if (o.report && e.igcam_path) r.path_png = stem + ".igcam-path.png";
+        }
         r.methods.push_back(std::move(mr));
     }
     r.grid = stem + ".grid.png";
-    if (o.trace) r.trace = e.trace;
+    if (o.report) r.input_png = stem + ".input.png";
+    if (o.trace || o.report) r.trace = e.trace;
     return r;
 }
 
@@ -142,6 +156,7 @@ json report_json(const models::Model& model, const std::string& layer, const Exp
     json methods = json::array();
     for (const cam::MethodStats& s : stats.methods)
         methods.push_back({{"name", s.method->name}, {"description", s.method->description},
+                           {"formula", s.method->formula},
                            {"gradients", s.method->needs_any(cam::kGradients)},
                            {"reruns", s.method->needs_any(cam::kReruns)}, {"path", s.method->needs_any(cam::kPath)},
                            {"passes", s.passes}, {"rows", s.rows}, {"memory_retries", s.memory_retries},
@@ -166,6 +181,8 @@ json report_json(const models::Model& model, const std::string& layer, const Exp
                               {"input_sizes", stats.groups}, {"memory_retries", stats.memory_retries}}},
                    {"methods", methods},
                    {"ranks", ranks},
+                   {"report", o.report ? json("report.html") : json(nullptr)},
+                   {"report_images", kReportImages},
                    {"libraries", {{"backend", backend_summary()}, {"blas", blas_version()},
                                   {"hdf5", h5::hdf5_version()}, {"images", io::image_library_versions()}}},
                    {"images", json::array()}};
@@ -173,7 +190,7 @@ json report_json(const models::Model& model, const std::string& layer, const Exp
     return report;
 }
 
-std::string image_summary(const ImageRecord& r, const std::string& layer) {
+std::string image_summary(const ImageRecord& r, const std::string& layer, bool with_trace) {
     std::ostringstream out;
     // Text of any length (paths, class names) goes through the stream; snprintf formats
     // numbers only, into a buffer that always holds them.
@@ -193,7 +210,7 @@ std::string image_summary(const ImageRecord& r, const std::string& layer) {
         }
         out << "\n";
     }
-    if (r.trace) {
+    if (r.trace && with_trace) {
         out << "  gradient trace, from the class score down to " << layer << ":\n";
         out << r.trace->to_string();
     }

@@ -27,6 +27,7 @@ struct MethodRecord {
     std::string png, npy;            // file names inside OUT
     nlohmann::json params;           // the method's parameters as run
     std::optional<cam::IgCamAudit> completeness;
+    std::optional<cam::IgCamPath> path;  // IG-CAM's path point by point (its numbers go into the JSON)
 };
 
 struct ImageRecord {
@@ -40,8 +41,12 @@ struct ImageRecord {
     int64_t batch_images = 0;
     std::vector<MethodRecord> methods;
     std::string grid;
+    std::string input_png, path_png;  // with --report: the input as the model saw it, IG-CAM's per-step maps
     std::optional<ag::GradientTrace> trace;
 };
+
+// How many images report.html shows (the first ones): a page for a projector, not a dataset.
+inline constexpr int64_t kReportImages = 16;
 
 // The record of one explained image (its files named after `stem`).
 ImageRecord record_image(const cam::ImageExplanation& e, const std::string& path, const std::string& stem,
@@ -64,7 +69,7 @@ void add_stats(cam::ExplainStats& into, const nlohmann::json& other);
 
 // An image's part of the console summary: a line for the image (class, logit, probability,
 // layer), a line per method (milliseconds, all-zero maps, IG-CAM's completeness gap) and,
-// with --trace, the gradient trace.
-std::string image_summary(const ImageRecord& record, const std::string& layer);
+// with `with_trace` (--trace), the gradient trace.
+std::string image_summary(const ImageRecord& record, const std::string& layer, bool with_trace);
 
 }  // namespace igcam::tools

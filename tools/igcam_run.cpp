@@ -52,7 +52,7 @@ int main(int argc, char** argv) {
     int64_t batch = 0;
     double alpha = 0.5;
     bool list_layers = false, show_backend = false, info = false, json = false, trace = false, quiet = false;
-    bool tf32 = false;
+    bool tf32 = false, report = false;
 
     app.add_option("-w,--weights", weights,
                    "Weight file, its kind read from its contents: a torch.save state dict or checkpoint (.pth/.pt), "
@@ -60,7 +60,7 @@ int main(int argc, char** argv) {
                    "state_dict dump in HDF5, or a Keras .h5 / .weights.h5 / .keras file");
     app.add_option("-i,--image", images, "Image file (PNG or JPEG) or a directory of them; repeatable");
     app.add_option("-m,--method", method_list, igcam::tools::method_help("CAM methods, comma-separated, or 'all':") +
-                   "\nWith --method, --out, --json, --trace or --dump, igcam-run explains and writes files (default "
+                   "\nWith --method, --out, --json, --trace, --report or --dump, igcam-run explains and writes files (default "
                    "methods: gradcam,igcam); without any of them it only classifies");
     app.add_option("-o,--out", out_dir, "Output directory for overlays, raw maps, the grid and report.json "
                                         "(default igcam-out)");
@@ -95,6 +95,11 @@ int main(int argc, char** argv) {
     app.add_flag("--json", json, "Print report.json to stdout instead of the summary");
     app.add_flag("--trace", trace, "Print the gradient trace from the class score down to the target layer "
                                    "(op, name, shape, gradient L2 norm, min, max, fraction of zeros)");
+    app.add_flag("--report", report, "Also write OUT/report.html: one self-contained page (open it in any browser, "
+                                     "offline) with each image's input and overlays, IG-CAM's path plotted (score, "
+                                     "gradient norm, completeness, per-step maps), the gradient trace as a diagram "
+                                     "and each method's formula and parameters; the first 16 images. With --demo "
+                                     "sensitivity: the demo's page and report.json in OUT");
     app.add_option("--dump", dump, "Write the input, the layer's activations and gradients (every IG-CAM step's too) "
                                    "and every raw map to this HDF5 file");
     app.add_flag("-q,--quiet", quiet, "No progress bar (under MPI: no progress lines)");
@@ -148,6 +153,7 @@ int main(int argc, char** argv) {
                 igcam::tools::DemoOptions options;
                 options.dtype = dtype;
                 if (steps > 0) options.steps = steps;
+                if (report) options.report_dir = out_dir.empty() ? "igcam-out" : out_dir;
                 if (!ranks.root()) return;
                 if (demo == "sensitivity") igcam::tools::run_sensitivity_demo(options, std::cout);
                 else igcam::tools::run_trace_demo(options, std::cout);
@@ -173,7 +179,7 @@ int main(int argc, char** argv) {
             }
             if (predict.images.empty())
                 throw igcam::tools::UsageError("--weights needs --image (or --list-layers or --info)");
-            if (method_list.empty() && out_dir.empty() && !json && !trace && dump.empty()) {
+            if (method_list.empty() && out_dir.empty() && !json && !trace && !report && dump.empty()) {
                 if (ranks.root()) igcam::tools::run_predict(predict, std::cout);
                 return;
             }
@@ -202,6 +208,7 @@ int main(int argc, char** argv) {
             o.out_dir = out_dir.empty() ? "igcam-out" : out_dir;
             o.json = json;
             o.trace = trace;
+            o.report = report;
             o.dump = dump;
             o.quiet = quiet;
             o.device = where;

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "core/io/mapped_file.h"
 #include "core/io/staged_file.h"
 #include "core/ops.h"
 
@@ -107,51 +108,52 @@ void write_npy(const std::string& path, const Tensor& t) {
     file.commit();
 }
 
-Tensor read_npy(const std::string& path) {
-    std::ifstream in(path, std::ios::binary | std::ios::ate);
-    IGCAM_CHECK(in.good(), IoError, path, ": cannot open for reading");
-    const int64_t file_size = static_cast<int64_t>(in.tellg());
-    in.seekg(0);
-    char prefix[kMagicSize + 2] = {};
-    in.read(prefix, sizeof prefix);
-    IGCAM_CHECK(in.good() && std::memcmp(prefix, kMagic, kMagicSize) == 0, FormatError, path,
+Tensor read_npy(const std::string& label, const void* data, std::size_t size) {
+    const auto* bytes = static_cast<const unsigned char*>(data);
+    IGCAM_CHECK(size >= kMagicSize + 2 && std::memcmp(bytes, kMagic, kMagicSize) == 0, FormatError, label,
                 ": not a .npy file (bad magic)");
-    const int major = static_cast<unsigned char>(prefix[kMagicSize]);
-    IGCAM_CHECK(major == 1 || major == 2 || major == 3, FormatError, path, ": unsupported .npy version ", major);
-    unsigned char length_bytes[4] = {};
-    in.read(reinterpret_cast<char*>(length_bytes), major == 1 ? 2 : 4);
-    std::size_t header_length = length_bytes[0] | (length_bytes[1] << 8);
-    if (major != 1) header_length |= (static_cast<std::size_t>(length_bytes[2]) << 16) | (static_cast<std::size_t>(length_bytes[3]) << 24);
-    IGCAM_CHECK(in.good() && header_length <= kMaxHeader, FormatError, path, ": .npy header length ",
-                header_length, " is invalid");
-    std::string header(header_length, '\0');
-    in.read(header.data(), static_cast<std::streamsize>(header_length));
-    IGCAM_CHECK(in.good(), FormatError, path, ": truncated .npy header");
+    const int major = bytes[kMagicSize];
+    IGCAM_CHECK(major == 1 || major == 2 || major == 3, FormatError, label, ": unsupported .npy version ", major);
+    const std::size_t length_size = major == 1 ? 2 : 4;
+    std::size_t at = kMagicSize + 2;
+    IGCAM_CHECK(size >= at + length_size, FormatError, label, ": truncated .npy header");
+    std::size_t header_length = bytes[at] | (static_cast<std::size_t>(bytes[at + 1]) << 8);
+    if (major != 1) header_length |= (static_cast<std::size_t>(bytes[at + 2]) << 16) | (static_cast<std::size_t>(bytes[at + 3]) << 24);
+    at += length_size;
+    IGCAM_CHECK(header_length <= kMaxHeader, FormatError, label, ": .npy header length ", header_length,
+                " is invalid");
+    IGCAM_CHECK(size - at >= header_length, FormatError, label, ": truncated .npy header");
+    const std::string header(reinterpret_cast<const char*>(bytes + at), header_length);
+    at += header_length;
 
-    const std::string descr = field(header, "descr", path);
+    const std::string descr = field(header, "descr", label);
     DType dtype;
     if (descr == "'<f4'") dtype = DType::F32;
     else if (descr == "'<f8'") dtype = DType::F64;
-    else detail::throw_error<FormatError>(path, ": unsupported .npy dtype ", descr, " (expected '<f4' or '<f8')");
-    IGCAM_CHECK(field(header, "fortran_order", path) == "False", FormatError, path,
+    else detail::throw_error<FormatError>(label, ": unsupported .npy dtype ", descr, " (expected '<f4' or '<f8')");
+    IGCAM_CHECK(field(header, "fortran_order", label) == "False", FormatError, label,
                 ": Fortran-ordered .npy arrays are not supported");
-    const std::vector<int64_t> dims = parse_shape(field(header, "shape", path), path);
-    // Bound the element count by the file size before multiplying further (no overflow).
+    const std::vector<int64_t> dims = parse_shape(field(header, "shape", label), label);
+    // Bound the element count by the data's size before multiplying further (no overflow,
+    // and no allocation from a declared shape the bytes cannot fill).
+    const auto data_size = static_cast<int64_t>(size - at);
     int64_t elements = 1;
     for (int64_t d : dims) {
         elements *= d;
-        IGCAM_CHECK(elements <= file_size, FormatError, path, ": .npy shape is larger than the file");
+        IGCAM_CHECK(elements <= data_size, FormatError, label, ": .npy shape is larger than the file");
     }
     const Shape shape(dims);
-
-    const int64_t data_offset = static_cast<int64_t>(in.tellg());
     const int64_t expected = shape.numel() * static_cast<int64_t>(dtype_size(dtype));
-    IGCAM_CHECK(file_size - data_offset == expected, FormatError, path, ": .npy data holds ",
-                file_size - data_offset, " bytes but shape ", shape.to_string(), " needs ", expected);
+    IGCAM_CHECK(data_size == expected, FormatError, label, ": .npy data holds ", data_size, " bytes but shape ",
+                shape.to_string(), " needs ", expected);
     Tensor t = Tensor::empty(shape, dtype);
-    in.read(static_cast<char*>(t.mutable_raw_data()), static_cast<std::streamsize>(expected));
-    IGCAM_CHECK(in.good() || expected == 0, IoError, path, ": read failed");
+    if (expected > 0) std::memcpy(t.mutable_raw_data(), bytes + at, static_cast<std::size_t>(expected));
     return t;
+}
+
+Tensor read_npy(const std::string& path) {
+    const MappedFile file(path);
+    return read_npy(path, file.data(), file.size());
 }
 
 }  // namespace igcam::io

@@ -2,6 +2,7 @@
 // tensors: raw CAM maps, tensor dumps and reference fixtures.
 #pragma once
 
+#include <cstddef>
 #include <string>
 
 #include "core/io/staged_file.h"
@@ -19,5 +20,7 @@ void write_npy(const StagedFile& file, const Tensor& t);
 // FormatError (naming the file) when it is not a well-formed .npy of a supported dtype, or
 // when its size does not match its header.
 Tensor read_npy(const std::string& path);
+// The same from `size` bytes at `data` (an .npz member), `label` naming it in messages.
+Tensor read_npy(const std::string& label, const void* data, std::size_t size);
 
 }  // namespace igcam::io
