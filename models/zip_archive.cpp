@@ -192,4 +192,15 @@ ZipArchive::Bytes ZipArchive::bytes(const std::string& name) const {
     return Bytes{data, unpacked->size(), std::move(unpacked)};
 }
 
+std::string ZipArchive::comment() const {
+    unz_global_info64 info{};
+    IGCAM_CHECK(unzGetGlobalInfo64(handle(zip_), &info) == UNZ_OK, FormatError, path_, ": unreadable zip directory");
+    std::string text(info.size_comment, '\0');
+    if (text.empty()) return text;
+    const int read = unzGetGlobalComment(handle(zip_), text.data(), static_cast<uLong>(text.size()) + 1);
+    IGCAM_CHECK(read >= 0, FormatError, path_, ": unreadable zip comment");
+    text.resize(static_cast<std::size_t>(read));
+    return text;
+}
+
 }  // namespace igcam::models

@@ -51,6 +51,8 @@ public:
         std::shared_ptr<const void> owner;
     };
     Bytes bytes(const std::string& name) const;
+    // The archive's comment (at most 65535 bytes; empty when it has none).
+    std::string comment() const;
 
 private:
     void list_members();

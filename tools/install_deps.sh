@@ -15,10 +15,11 @@ build_packages=(
   python3-dev
 )
 # The reference tests run these with Debian's own /usr/bin/python3; tools/bench.sh runs
-# PyTorch with tcmalloc preloaded (libtcmalloc-minimal4), as PyTorch recommends on the CPU.
+# PyTorch with tcmalloc preloaded (libtcmalloc-minimal4), as PyTorch recommends on the CPU;
+# the report test opens report.html in headless Chromium.
 reference_packages=(
   python3 python3-torch python3-torchvision python3-h5py python3-numpy python3-pil python3-matplotlib python3-venv
-  libtcmalloc-minimal4
+  libtcmalloc-minimal4 chromium
 )
 
 wanted=("${build_packages[@]}")

@@ -49,8 +49,8 @@ What is computed, each image alone (docs/methods.md has the definitions):
   --layer conv5_block3_out "layer4.2", conv4_block6_1_conv "layer3.5.conv1", ... as
   igcam's Keras aliases; a layer igcam has no module for keeps its Keras name.
   `keras_layer` is the Keras layer used. --out FILE.npz writes numpy.savez's layout
-  instead, keys "<stem>/input", "<stem>/maps/gradcam", ...; the attributes there are 0-d
-  arrays under "reference", "layer", "keras_layer", "dtype", "options" and "<stem>/class".
+  instead, keys "<stem>/input", "<stem>/maps/gradcam", ...; the attributes go in the
+  archive's comment as one line "reference=...; layer=...; ...; <stem>/class=3".
   Score-CAM and Ablation-CAM (model reruns) are not computed.
 
 IG-CAM (the defaults are igcam-run's): --steps m (50); --riemann right (t_j = j/m,
@@ -739,24 +739,27 @@ class H5Writer:
 
 
 class NpzWriter:
-    """numpy.savez's layout (a zip of "<key>.npy" members), one member at a time; the
-    attributes become 0-d arrays ("reference", "layer", ..., "<stem>/class")."""
+    """numpy.savez's layout (a zip of "<key>.npy" members, float arrays only), one member at
+    a time; the attributes, which a .npz has no place for, go in the archive's comment as one
+    line of key=value pairs ("reference=...; layer=...; cat/class=3"), as
+    tools/reference_torch.py writes them."""
 
     def __init__(self, path):
         self.zip = zipfile.ZipFile(path, "w", compression=zipfile.ZIP_STORED, allowZip64=True)
+        self.notes = []
 
     def member(self, key, array):
         with self.zip.open(key + ".npy", "w", force_zip64=True) as f:
             np.lib.format.write_array(f, np.asanyarray(array), allow_pickle=False)
 
     def add(self, stem, tensors, target):
-        self.member(f"{stem}/class", np.array(target, dtype=np.int64))
+        self.notes.append(f"{stem}/class={int(target)}")
         for name, value in tensors.items():
             self.member(f"{stem}/{name}", value)
 
     def close(self, attributes):
-        for key, value in attributes.items():
-            self.member(key, np.array(value))
+        notes = [f"{key}={value}" for key, value in attributes.items()] + self.notes
+        self.zip.comment = "; ".join(notes).encode("ascii", "replace")[:65535]
         self.zip.close()
 
     def abandon(self):

@@ -47,6 +47,9 @@ std::string num(double v, const char* pattern = "%.6g") {
     return text;
 }
 
+// "0.12 ms", "3.4 ms", "764 ms": two significant digits below 100, whole milliseconds above.
+std::string milliseconds(double ms) { return num(ms, ms >= 100 ? "%.0f" : "%.2g") + " ms"; }
+
 std::string shape_text(const json& dims) {
     std::string text = "(";
     for (std::size_t i = 0; i < dims.size(); ++i) text.append(i ? ", " : "").append(std::to_string(dims[i].get<int64_t>()));
@@ -130,7 +133,7 @@ std::string igcam_section(const json& image, const json& igcam, const ReadOutput
     if (!running.empty()) {
         std::vector<double> ends;
         for (std::size_t i = 1; i <= running.size(); ++i) ends.push_back(static_cast<double>(i) / running.size());
-        LinePlot sum{"plot-completeness-" + stem, "completeness: the running Riemann–Stieltjes sum", "t",
+        LinePlot sum{"plot-completeness-" + stem, "completeness: the running sum of g · ΔA", "t",
                      "Σ g · ΔA up to t"};
         sum.fixed_x = true;
         sum.series.push_back({"running-sum", "Σ_j g(x_j) · (A(x_j) − A(x_{j−1}))", "#16a085", ends, running});
@@ -223,7 +226,7 @@ std::string image_section(const json& report, const json& image, const ReadOutpu
         out += "<figure class=\"panel\" data-method=\"" + esc(name) + "\">" +
                image_tag(read_file(m.at("png").get<std::string>()), name + " overlay of " + stem) + "<figcaption>" + esc(name) +
                (m.at("zero_map").get<bool>() ? " (all-zero map)" : "") + " <span class=\"ms\">" +
-               num(m.at("ms").get<double>(), "%.2g") + " ms</span></figcaption></figure>\n";
+               milliseconds(m.at("ms").get<double>()) + "</span></figcaption></figure>\n";
     }
     out += "</div>\n" + colour_bar(report.at("colormap").get<std::string>()) + "\n";
     out += "<h4>Top classes</h4>\n<table class=\"topk\"><tr><th>class</th><th>name</th><th>logit</th><th>probability</th></tr>";
@@ -256,7 +259,7 @@ std::string methods_section(const json& report) {
             for (const auto& [key, value] : first->at("params").items())
                 if (key != "completeness") out += esc(key) + " = " + esc(text_of(value)) + "<br>";
         out += "</td><td class=\"num\">" + std::to_string(m.at("passes").get<int64_t>()) + "</td><td class=\"num\">" +
-               num(m.at("total_ms").get<double>(), "%.3g") + " ms</td></tr>\n";
+               milliseconds(m.at("total_ms").get<double>()) + "</td></tr>\n";
     }
     return out + "</table>\n<p class=\"note\">passes: forward (and backward) passes a method ran beyond the batch's "
                  "own; time: over every image.</p>\n</section>\n";

@@ -24,6 +24,10 @@ void padded_range(double& lo, double& hi) {
         lo -= pad;
         hi += pad;
     }
+    // A little room, so that no line runs along the frame (a range starting at 0 keeps it).
+    const double room = 0.04 * (hi - lo);
+    if (lo != 0) lo -= room;
+    hi += room;
     const std::vector<double> ticks = nice_ticks(lo, hi, 5);
     const double step = ticks.size() > 1 ? ticks[1] - ticks[0] : (hi - lo);
     lo = std::floor(lo / step + 1e-9) * step;

@@ -82,8 +82,25 @@ TensorFile read_npz(const std::string& path) {
         while (!name.empty() && name.front() == '/') name.erase(0, 1);
         const models::ZipArchive::Bytes bytes = archive.bytes(member);
         const std::string label = path + ": " + member;
+        const std::string descr = io::npy_descr(label, bytes.data, bytes.size);
+        if (descr != "<f4" && descr != "<f8") {
+            out.skipped.push_back(name + " (" + descr + ")");
+            continue;
+        }
         const Tensor t = io::read_npy(label, bytes.data, bytes.size);
         out.arrays[name] = StoredArray{t.dtype() == DType::F32 ? "float32" : "float64", t.to(DType::F64)};
+    }
+    // A .npz has no attributes; the reference scripts write theirs into the archive's comment
+    // as "key=value; key=value".
+    const std::string comment = archive.comment();
+    std::size_t start = 0;
+    while (start < comment.size()) {
+        std::size_t end = comment.find("; ", start);
+        if (end == std::string::npos) end = comment.size();
+        const std::string pair = comment.substr(start, end - start);
+        const std::size_t equals = pair.find('=');
+        if (equals != std::string::npos && equals > 0) out.attributes[pair.substr(0, equals)] = pair.substr(equals + 1);
+        start = end + 2;
     }
     return out;
 }

@@ -1,7 +1,8 @@
 // The named tensors of a dump or a reference file, read whole for igcam-audit: an HDF5 file
 // (igcam-run --dump, tools/reference_torch.py, tools/reference_keras.py, or any h5py file)
 // or a NumPy .npz archive. A tensor's name is its path without the leading slash
-// ("cat/maps/gradcam"; an .npz key without ".npy").
+// ("cat/maps/gradcam"; an .npz key without ".npy"). An .npz's attributes are read from its
+// comment, "key=value; key=value" (as the reference scripts write them).
 #pragma once
 
 #include <map>

@@ -108,8 +108,14 @@ void write_npy(const std::string& path, const Tensor& t) {
     file.commit();
 }
 
-Tensor read_npy(const std::string& label, const void* data, std::size_t size) {
-    const auto* bytes = static_cast<const unsigned char*>(data);
+namespace {
+
+struct Header {
+    std::string text;         // the header dict
+    std::size_t data_offset;  // where the array's bytes start
+};
+
+Header parse_header(const std::string& label, const unsigned char* bytes, std::size_t size) {
     IGCAM_CHECK(size >= kMagicSize + 2 && std::memcmp(bytes, kMagic, kMagicSize) == 0, FormatError, label,
                 ": not a .npy file (bad magic)");
     const int major = bytes[kMagicSize];
@@ -123,8 +129,23 @@ Tensor read_npy(const std::string& label, const void* data, std::size_t size) {
     IGCAM_CHECK(header_length <= kMaxHeader, FormatError, label, ": .npy header length ", header_length,
                 " is invalid");
     IGCAM_CHECK(size - at >= header_length, FormatError, label, ": truncated .npy header");
-    const std::string header(reinterpret_cast<const char*>(bytes + at), header_length);
-    at += header_length;
+    return Header{std::string(reinterpret_cast<const char*>(bytes + at), header_length), at + header_length};
+}
+
+}  // namespace
+
+std::string npy_descr(const std::string& label, const void* data, std::size_t size) {
+    const Header h = parse_header(label, static_cast<const unsigned char*>(data), size);
+    std::string descr = field(h.text, "descr", label);
+    if (descr.size() >= 2 && (descr.front() == '\'' || descr.front() == '"')) descr = descr.substr(1, descr.size() - 2);
+    return descr;
+}
+
+Tensor read_npy(const std::string& label, const void* data, std::size_t size) {
+    const auto* bytes = static_cast<const unsigned char*>(data);
+    const Header h = parse_header(label, bytes, size);
+    const std::string& header = h.text;
+    const std::size_t at = h.data_offset;
 
     const std::string descr = field(header, "descr", label);
     DType dtype;

@@ -22,5 +22,8 @@ void write_npy(const StagedFile& file, const Tensor& t);
 Tensor read_npy(const std::string& path);
 // The same from `size` bytes at `data` (an .npz member), `label` naming it in messages.
 Tensor read_npy(const std::string& label, const void* data, std::size_t size);
+// The dtype a .npy header declares ("<f8", "<i8", "<U5", ...), the header alone parsed;
+// FormatError as read_npy for a malformed one.
+std::string npy_descr(const std::string& label, const void* data, std::size_t size);
 
 }  // namespace igcam::io
