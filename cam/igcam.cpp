@@ -65,14 +65,10 @@ struct Audit {
             terms.push_back(ops::sum(ops::mul(previous_g, ops::sub(input_a, previous_a))));
     }
     double total() const {
-        if (terms.empty()) return 0.0;
-        std::vector<Tensor> rows;
-        for (const Tensor& t : terms) rows.push_back(t.reshape(Shape{t.numel()}));
-        double sum = 0;
-        for (double v : ops::concat_batch(rows).to_vector()) sum += v;
-        return sum;
+        const std::vector<double> sums = running();
+        return sums.empty() ? 0.0 : sums.back();
     }
-    // The sum after each interval, added in the same order as total().
+    // The sum after each interval, in path order.
     std::vector<double> running() const {
         std::vector<double> sums;
         if (terms.empty()) return sums;
@@ -268,7 +264,8 @@ Integrated integrate(const Paths& p, ChunkLoop& rows, const Progress& progress) 
         IgCamPath path;
         path.t = t;
         path.scores = ops::concat_batch(path_scores[n]).to_vector();
-        for (double squared : ops::concat_batch(path_norms[n]).to_vector()) path.gradient_norms.push_back(std::sqrt(squared));
+        for (double squared : ops::concat_batch(path_norms[n]).to_vector())
+            path.gradient_norms.push_back(std::sqrt(squared));
         if (o.riemann != Riemann::Middle) path.running_sum = audits[n].running();
         path.step_maps = ops::concat_batch(path_maps[n]);
         out.paths.push_back(std::move(path));

@@ -23,15 +23,18 @@ MethodOutput compute_igcam(const MethodContext&);
 
 const std::vector<MethodSpec>& method_registry() {
     static const std::vector<MethodSpec> methods{
-        {"gradcam", "Grad-CAM: spatially averaged gradients weight the feature maps", kGradients, compute_gradcam, {}, "α_k = (1/Z) Σ_ij g^k_ij;  L = ReLU(Σ_k α_k A^k)"},
+        {"gradcam", "Grad-CAM: spatially averaged gradients weight the feature maps", kGradients, compute_gradcam, {},
+         "α_k = (1/Z) Σ_ij g^k_ij;  L = ReLU(Σ_k α_k A^k)"},
         {"gradcam++", "Grad-CAM++: second-order weights (pytorch-grad-cam's formula)", kGradients,
          compute_gradcam_plus_plus, {},
          "a^k_ij = (g^k_ij)² / (2 (g^k_ij)² + (Σ_ab A^k_ab) (g^k_ij)³ + ε);  w_k = Σ_ij a^k_ij ReLU(g^k_ij);  "
          "L = ReLU(Σ_k w_k A^k)"},
         {"xgradcam", "XGrad-CAM: gradients weighted by normalised activations", kGradients, compute_xgradcam, {},
          "w_k = Σ_ij g^k_ij A^k_ij / (Σ_ij A^k_ij + 1e-7);  L = ReLU(Σ_k w_k A^k)"},
-        {"layercam", "LayerCAM: positive gradients weight each position", kGradients, compute_layercam, {}, "L = ReLU(Σ_k ReLU(g^k) ⊙ A^k)"},
-        {"hirescam", "HiResCAM: gradient times activation, elementwise", kGradients, compute_hirescam, {}, "L = ReLU(Σ_k g^k ⊙ A^k)"},
+        {"layercam", "LayerCAM: positive gradients weight each position", kGradients, compute_layercam, {},
+         "L = ReLU(Σ_k ReLU(g^k) ⊙ A^k)"},
+        {"hirescam", "HiResCAM: gradient times activation, elementwise", kGradients, compute_hirescam, {},
+         "L = ReLU(Σ_k g^k ⊙ A^k)"},
         {"gradcam-elementwise", "Grad-CAM element-wise: ReLU of each gradient-activation product, summed over channels",
          kGradients, compute_gradcam_elementwise, {}, "L = Σ_k ReLU(g^k ⊙ A^k)"},
         {"scorecam",

@@ -19,8 +19,8 @@
 #include "tools/image_files.h"
 #include "tools/inputs.h"
 #include "tools/progress_bar.h"
-#include "tools/report_html.h"
 #include "tools/ranks.h"
+#include "tools/report_html.h"
 #include "tools/usage_error.h"
 
 namespace igcam::tools {
