@@ -3,6 +3,8 @@
 // (cpu::num_threads()). core/cpu/conv2d.h calls these for float32 unless IGCAM_CPU_CONV=blas.
 #pragma once
 
+#include <string>
+
 #include "core/cpu/conv2d.h"
 #include "core/op_params.h"
 
@@ -16,6 +18,10 @@ namespace igcam::cpu::onednn {
 // from these weights with this scale, and is kept there otherwise.
 void conv2d_forward(float* y, const Layout& y_layout, const F32Activation& x, const F32Weights& weight,
                     const float* bias, const ConvEpilogue& epilogue, const Conv2dGeometry& g);
+
+// oneDNN's name of the kernel a forward of this geometry (no bias, no epilogue) runs with
+// the current settings ("jit_wino_4x3:avx512_core", "jit:avx512_core"), for tests.
+std::string forward_implementation(const Conv2dGeometry& g);
 
 // grad_x (batch, in_channels, in_h, in_w) from grad_y (batch, out_channels, out_h, out_w).
 // Assigns grad_x.

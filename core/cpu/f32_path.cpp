@@ -1,5 +1,6 @@
 #include "core/cpu/f32_path.h"
 
+#include <atomic>
 #include <cstdlib>
 
 #include "core/cpu/blas.h"
@@ -35,9 +36,23 @@ const Choice& choice() {
     return c;
 }
 
+std::atomic<bool>& winograd_switch() {
+    static std::atomic<bool> on = [] {
+        const char* env = std::getenv("IGCAM_CONV");
+        const std::string asked = env != nullptr ? env : "auto";
+        IGCAM_CHECK(asked == "auto" || asked == "direct", ValueError, "IGCAM_CONV must be 'auto' or 'direct', got '",
+                    asked, "'");
+        return asked == "auto";
+    }();
+    return on;
+}
+
 }  // namespace
 
 bool f32_uses_onednn() { return choice().onednn; }
+
+bool winograd_enabled() { return winograd_switch().load(); }
+void set_winograd(bool enabled) { winograd_switch().store(enabled); }
 
 Layout f32_activation_layout(int64_t channels) {
 #ifdef IGCAM_WITH_ONEDNN
@@ -49,7 +64,7 @@ Layout f32_activation_layout(int64_t channels) {
 
 std::string f32_path_name() {
 #ifdef IGCAM_WITH_ONEDNN
-    if (choice().onednn) return onednn::version();
+    if (choice().onednn) return onednn::version() + (winograd_enabled() ? ", Winograd for 3x3 stride 1" : ", direct");
 #endif
     return detail::concat("im2col + ", blas_name(), " (", choice().why, ")");
 }

@@ -16,8 +16,16 @@ namespace igcam::cpu {
 // nor onednn, or asks for onednn in a build without it.
 bool f32_uses_onednn();
 
-// For reports: "oneDNN 2.6.3", or "im2col + OpenBLAS (IGCAM_CPU_CONV=blas)" and the like.
+// For reports: "oneDNN 2.6.3, Winograd for 3x3 stride 1", or "im2col + OpenBLAS
+// (IGCAM_CPU_CONV=blas)" and the like.
 std::string f32_path_name();
+
+// Whether float32 3x3 stride-1 convolutions on oneDNN may run as Winograd F(4x4, 3x3)
+// (where oneDNN has a kernel for the shape; others stay direct). The first value comes from
+// IGCAM_CONV: "auto" (the default) or "direct" (never); ValueError for anything else.
+// float64 never uses Winograd: it runs on im2col + OpenBLAS.
+bool winograd_enabled();
+void set_winograd(bool enabled);
 
 // A float32 (N, C, H, W) activation as a oneDNN op reads it: the values and their layout
 // (core/layout.h), so values a previous oneDNN op left channel-blocked are read as they are.
