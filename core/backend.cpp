@@ -120,6 +120,14 @@ std::string device_description(Device device) {
 
 std::string blas_version() { return cpu::blas_config(); }
 
+void set_conv_algorithm(const std::string& name) {
+    IGCAM_CHECK(name == "auto" || name == "direct", ValueError, "unknown convolution algorithm '", name,
+                "' (expected auto or direct)");
+    cpu::set_winograd(name == "auto");
+}
+
+std::string conv_algorithm() { return cpu::winograd_enabled() ? "auto" : "direct"; }
+
 std::string backend_summary() {
     std::string text = detail::concat("cpu: ", cpu::num_threads(), " threads; conv + GEMM f32: ", cpu::f32_path_name(),
                                       ", f64: ", cpu::blas_name(), "; ");

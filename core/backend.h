@@ -29,6 +29,12 @@ std::string backend_summary();
 void set_tf32(bool enabled);
 bool tf32_enabled();
 
+// How float32 convolutions on the CPU are computed: "auto" (the default, or IGCAM_CONV) lets
+// 3x3 stride-1 convolutions run as oneDNN's Winograd F(4x4, 3x3) where it has a kernel for
+// the shape; "direct" never does. float64 never uses Winograd. ValueError for other text.
+void set_conv_algorithm(const std::string& name);
+std::string conv_algorithm();
+
 // Picks the device for --device: "auto" is cuda:0 when a CUDA device is usable, else the
 // CPU; "cpu", "cuda" and "cuda:N" are taken as written. Throws ValueError for other text
 // and DeviceError for a CUDA device this build or machine does not have.

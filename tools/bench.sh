@@ -10,8 +10,10 @@
 #                  [--scorecam-rounds 1] [--batched-repeats 3] [--images 64]
 #                  [--batches 1,8,16,32,64] [--threads 2]
 #                  [--batch 50] [--only-batch] [--dir build/bench] [--markdown]
-#                  [--device cpu|cuda] [--tf32] [--igcam-bench PATH] [--python PATH]
+#                  [--device cpu|cuda] [--tf32] [--conv auto|direct] [--igcam-bench PATH] [--python PATH]
 #
+# --conv chooses igcam's float32 CPU convolutions (auto: Winograd for 3x3 stride 1 where
+# oneDNN has it, the default; direct: never); PyTorch's side has no Winograd and stays as it is.
 # --device cuda times both sides on the GPU (synchronised, peak GPU memory of each side's
 # allocator); --tf32 lets both use TF32 tensor cores. --igcam-bench and --python point at
 # another build or interpreter (a GPU machine's PyTorch, for instance).
@@ -37,7 +39,7 @@ models=resnet50,vgg16
 methods=forward,gradcam,gradcam++,igcam,scorecam,batched-gradcam
 repeats=10 warmup=2 rounds=3 scorecam_repeats=3 scorecam_rounds=1 batched_repeats=3 images=64 batches=1,8,16,32,64
 threads=2 dir=build/bench markdown=() batch=50 only_batch=()
-device=cpu tf32=() igcam_bench=build/bin/igcam-bench python=/usr/bin/python3
+device=cpu tf32=() conv=auto igcam_bench=build/bin/igcam-bench python=/usr/bin/python3
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --models) models=$2; shift 2 ;;
@@ -57,14 +59,17 @@ while [[ $# -gt 0 ]]; do
     --markdown) markdown=(--markdown); shift ;;
     --device) device=$2; shift 2 ;;
     --tf32) tf32=(--tf32); shift ;;
+    --conv) conv=$2; shift 2 ;;
     --igcam-bench) igcam_bench=$2; shift 2 ;;
     --python) python=$2; shift 2 ;;
     *) echo "usage: tools/bench.sh [--models LIST] [--methods LIST] [--repeats N] [--warmup N] [--rounds N]" \
             "[--scorecam-repeats N] [--scorecam-rounds N] [--batched-repeats N] [--images N] [--batches LIST]" \
-            "[--threads N] [--batch N] [--only-batch] [--dir DIR] [--markdown] [--device D] [--tf32]" \
+            "[--threads N] [--batch N] [--only-batch] [--dir DIR] [--markdown] [--device D] [--tf32] [--conv C]" \
             "[--igcam-bench PATH] [--python PATH]" >&2; exit 2 ;;
   esac
 done
+
+[[ $conv == auto || $conv == direct ]] || { echo "bench.sh: --conv must be auto or direct, got '$conv'" >&2; exit 2; }
 
 tcmalloc=/usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4
 preload=()
@@ -87,6 +92,7 @@ np.random.default_rng(0).uniform(-2, 2, (1, 3, 224, 224)).astype(np.float32))" "
   echo "cpu: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores"
   echo "os: Debian $(cat /etc/debian_version 2>/dev/null || echo '?'), $(uname -r)"
   echo "threads: $threads per side; rounds: $rounds (Score-CAM: $scorecam_rounds), each side's best round"
+  echo "igcam convolutions: --conv $conv"
   if [[ $device != cpu ]]; then
     echo "gpu: $(nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>/dev/null | head -1)," \
          "math: ${tf32[*]:-strict float32}"
@@ -106,7 +112,7 @@ for model in ${models//,/ }; do
     for round in $(seq "$n"); do
       out="$run_dir/$model.$method.r$round"
       IGCAM_NUM_THREADS=$threads OPENBLAS_NUM_THREADS=$threads OMP_NUM_THREADS=$threads \
-        "$igcam_bench" "${common[@]}" "${peak[@]}" > "$out.igcam.json"
+        "$igcam_bench" "${common[@]}" "${peak[@]}" --conv "$conv" > "$out.igcam.json"
       env OMP_NUM_THREADS="$threads" "${preload[@]}" \
         "$python" tools/bench_torch.py "${common[@]}" --threads "$threads" > "$out.torch.json"
     done

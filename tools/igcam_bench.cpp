@@ -39,6 +39,7 @@ struct Options {
     bool only_batch = false;  // IG-CAM and Score-CAM in passes of `batch` only, not also of 10
     std::string device = "cpu";
     bool tf32 = false;
+    std::string conv;  // empty: IGCAM_CONV, else auto
 };
 
 // Everything the timed methods use, built in this one place: where the model and the input
@@ -54,6 +55,7 @@ struct Setup {
 Setup make_setup(const Options& o) {
     Setup s{resolve_device(o.device), models::load_model(o.weights, DType::F32), Tensor(), "", {}};
     set_tf32(o.tf32);
+    if (!o.conv.empty()) set_conv_algorithm(o.conv);
     s.model.to(s.device);
     s.layer = o.layer.empty() ? s.model.default_layer : o.layer;
     s.input = o.input.empty() ? random_uniform(Shape{1, 3, o.size, o.size}, -2, 2, 7) : io::read_npy(o.input).to(DType::F32);
@@ -173,6 +175,9 @@ int main(int argc, char** argv) {
     app.add_flag("--peak", o.peak, "Also measure the GEMM and convolution rates (the floor's peak)");
     app.add_option("--device", o.device, "cpu, cuda, cuda:N or auto")->capture_default_str();
     app.add_flag("--tf32", o.tf32, "On a GPU, TF32 tensor-core math for float32 convolutions and GEMMs");
+    app.add_option("--conv", o.conv, "Float32 CPU convolutions: auto (Winograd for 3x3 stride 1 where oneDNN has "
+                                     "it) or direct; default: IGCAM_CONV, else auto")
+        ->check(CLI::IsMember({"auto", "direct"}));
     CLI11_PARSE(app, argc, argv);
     try {
         batches_of("batched-gradcam", o);  // a bad --batches is a usage error, found before any work
@@ -191,6 +196,7 @@ int main(int argc, char** argv) {
                               {"backend", backend_summary()},
                               {"device", device_description(s.device)},
                               {"tf32", tf32_enabled()},
+                              {"conv", conv_algorithm()},
                               {"blas", blas_version()},
                               {"methods", nlohmann::json::object()}};
         std::stringstream list(o.methods);

@@ -51,7 +51,7 @@ int main(int argc, char** argv) {
     igcam::tools::EvaluateOptions o;
     std::string method_list = "gradcam,gradcam++,igcam", metric_list = "default", dtype_text = "f32", device = "auto";
     std::string score = "softmax", space = "pixel", target = "mixed", ties = "fraction", riemann, delta, relu, reduce;
-    std::string preset = "default";
+    std::string preset = "default", conv;
     int igcam_steps = 0;
     bool tf32 = false, no_timings = false;
 
@@ -109,6 +109,9 @@ int main(int argc, char** argv) {
         ->capture_default_str();
     app.add_option("--device", device, "auto, cpu, cuda or cuda:N")->capture_default_str();
     app.add_flag("--tf32", tf32, "On a GPU, allow TF32 tensor cores for float32 (see igcam-run --help)");
+    app.add_option("--conv", conv, "Float32 CPU convolutions: auto (Winograd for 3x3 stride 1 where oneDNN has it) "
+                                   "or direct (see igcam-run --help); default: IGCAM_CONV, else auto")
+        ->check(CLI::IsMember({"auto", "direct"}));
     app.add_option("--batch", o.batch, "Images per pass, and rows per pass for IG-CAM steps, Score-CAM masks, "
                                        "ablations and the masked inputs of the fidelity metrics; default: from "
                                        "available memory")->check(CLI::Range(int64_t{1}, int64_t{4096}));
@@ -150,6 +153,7 @@ int main(int argc, char** argv) {
             throw igcam::tools::UsageError(e.what());
         }
         igcam::set_tf32(tf32);
+        if (!conv.empty()) igcam::set_conv_algorithm(conv);
         o.timings = !no_timings;
         o.dataset.split_required = app.count("--split") > 0;
         o.methods = usage<std::vector<const igcam::cam::MethodSpec*>>([&] { return igcam::cam::parse_method_list(method_list); });

@@ -46,7 +46,7 @@ int main(int argc, char** argv) {
     CLI::App app{"igcam-run: explain image classifiers with Grad-CAM, Integrated Grad-CAM and the CAM family"};
     std::string weights, demo, preprocess, dtype_text = "f32", device = "auto", method_list, out_dir;
     std::string layer, class_spec, baseline = "black", preset = "default", colormap = "jet", dump;
-    std::string riemann, delta, relu, reduce;
+    std::string riemann, delta, relu, reduce, conv;
     std::vector<std::string> images;
     int topk = 5, steps = 0;
     int64_t batch = 0;
@@ -113,6 +113,10 @@ int main(int argc, char** argv) {
     app.add_option("--device", device, "Where to compute: auto (the first CUDA GPU when one is usable, else the "
                                        "CPU), cpu, cuda or cuda:N")
         ->capture_default_str();
+    app.add_option("--conv", conv, "Float32 convolutions on the CPU: auto (3x3 stride-1 ones as Winograd F(4x4, 3x3) where oneDNN has it; "
+                 "its rounding is up to 2.4e-6 relative per layer against 3e-7 direct) or direct; default: IGCAM_CONV, "
+                 "else auto")
+        ->check(CLI::IsMember({"auto", "direct"}));
     app.add_flag("--tf32", tf32, "On a GPU, let float32 convolutions and GEMMs use TF32 tensor cores (faster; "
                                  "maps then differ from strict float32 by about 1e-3 relative). Off by default");
     app.add_option("--demo", demo,
@@ -138,6 +142,7 @@ int main(int argc, char** argv) {
         // explaining runs on rank 0 alone.
         ranks.together([&] {
                 const igcam::DType dtype = igcam::parse_dtype(dtype_text);
+            if (!conv.empty()) igcam::set_conv_algorithm(conv);
             if (show_backend) {
                 if (ranks.root()) std::cout << igcam::backend_summary() << "\n";
                 return;

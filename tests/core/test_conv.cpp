@@ -10,6 +10,7 @@
 
 #include "core/cpu/f32_path.h"
 #ifdef IGCAM_TEST_ONEDNN
+#include "core/cpu/conv2d_onednn.h"
 #include "core/cpu/onednn.h"
 #endif
 #include "core/ops.h"
@@ -175,6 +176,49 @@ TEST_CASE("conv2d: the float32 path (oneDNN when built) agrees with a direct-loo
         CHECK(error(ops::conv2d_backward_bias(dy), ref.db) <= tolerance(k_bias));
     }
 }
+
+#ifdef IGCAM_TEST_ONEDNN
+TEST_CASE("conv2d: Winograd 3x3 stride-1 convolutions agree with a direct-loop convolution") {
+    // ResNet-50's 3x3 stride-1 shapes (channels, side) at batch 2 and 10: oneDNN picks its
+    // Winograd kernels for them on AVX-512 (F(4x4, 3x3), and F(2x2, 3x3) for small batches).
+    const std::vector<Case> shapes{{2, 64, 14, 14, 64, 3, 3, params(1, 1, 1, 1, 1, 1)},
+                                   {10, 64, 14, 14, 64, 3, 3, params(1, 1, 1, 1, 1, 1)},
+                                   {2, 128, 14, 14, 128, 3, 3, params(1, 1, 1, 1, 1, 1)},
+                                   {10, 256, 7, 7, 256, 3, 3, params(1, 1, 1, 1, 1, 1)}};
+    const bool before = cpu::winograd_enabled();
+    uint64_t seed = 900;
+    for (const Case& k : shapes) {
+        CAPTURE(k.n); CAPTURE(k.c); CAPTURE(k.h); CAPTURE(k.o);
+        const Naive naive(k);
+        const Tensor x = random_uniform(Shape{k.n, k.c, k.h, k.w}, -1, 1, ++seed);
+        const Tensor w = random_uniform(Shape{k.o, k.c, k.kh, k.kw}, -1, 1, ++seed);
+        const Tensor b = random_uniform(Shape{k.o}, -1, 1, ++seed);
+        const Reference ref = direct_loop(k, x, w, b, Tensor::zeros(naive.y_shape()));
+        const Conv2dGeometry g{k.n, k.c, k.h, k.w, k.o, 3, 3, 1, 1, 1, 1, naive.oh, naive.ow};
+        cpu::set_winograd(false);
+        const std::string direct_kernel = cpu::onednn::forward_implementation(g);
+        const double direct = error(ops::conv2d_forward(x, w, b, k.p), ref.y);
+        cpu::set_winograd(true);
+        const std::string winograd_kernel = cpu::onednn::forward_implementation(g);
+        const double winograd = error(ops::conv2d_forward(x, w, b, k.p), ref.y);
+        MESSAGE(winograd_kernel, ": ", winograd, " relative; ", direct_kernel, ": ", direct);
+        CHECK(direct_kernel.find("wino") == std::string::npos);
+        // This CPU's oneDNN has Winograd for these shapes when it has AVX-512.
+        if (cpu::onednn::channel_block() == 16) CHECK(winograd_kernel.find("wino") != std::string::npos);
+        // NOTE: why 4 sqrt(K) 2^-24 here and 2 for direct convolution above. Winograd
+        // transforms the input, the weights and the output tile by tile with constants up to
+        // 8 (F(4x4, 3x3)'s points 0, +-1, +-2, +-1/2), so each result is a combination of
+        // transformed terms rather than K products, and its rounding error is larger than
+        // direct convolution's. Measured on these shapes (oneDNN 2.6.3, AVX-512): F(4x4, 3x3)
+        // 6-10 x direct's error, at most 1.2 * sqrt(K) * 2^-24 (2.4e-6 relative at K = 1152);
+        // F(2x2, 3x3) as direct. 4 leaves three times that; a wrong tap is off by 1/sqrt(K).
+        const int64_t terms = k.c * 9;
+        CHECK(winograd <= 4.0 * std::sqrt(static_cast<double>(terms)) * 0x1p-24);
+        CHECK(direct <= 2.0 * std::sqrt(static_cast<double>(terms)) * 0x1p-24);
+    }
+    cpu::set_winograd(before);
+}
+#endif
 
 TEST_CASE("conv2d: float32 agrees with the float64 result to float32 rounding") {
     const Case k{3, 4, 9, 9, 5, 3, 3, params(2, 2, 1, 1, 1, 1)};
