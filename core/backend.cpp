@@ -121,12 +121,12 @@ std::string device_description(Device device) {
 std::string blas_version() { return cpu::blas_config(); }
 
 void set_conv_algorithm(const std::string& name) {
-    IGCAM_CHECK(name == "auto" || name == "direct", ValueError, "unknown convolution algorithm '", name,
-                "' (expected auto or direct)");
-    cpu::set_winograd(name == "auto");
+    IGCAM_CHECK(name == "winograd" || name == "direct", ValueError, "unknown convolution algorithm '", name,
+                "' (expected direct or winograd)");
+    cpu::set_winograd(name == "winograd");
 }
 
-std::string conv_algorithm() { return cpu::winograd_enabled() ? "auto" : "direct"; }
+std::string conv_algorithm() { return cpu::winograd_enabled() ? "winograd" : "direct"; }
 
 std::string backend_summary() {
     std::string text = detail::concat("cpu: ", cpu::num_threads(), " threads; conv + GEMM f32: ", cpu::f32_path_name(),

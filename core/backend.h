@@ -29,9 +29,10 @@ std::string backend_summary();
 void set_tf32(bool enabled);
 bool tf32_enabled();
 
-// How float32 convolutions on the CPU are computed: "auto" (the default, or IGCAM_CONV) lets
-// 3x3 stride-1 convolutions run as oneDNN's Winograd F(4x4, 3x3) where it has a kernel for
-// the shape; "direct" never does. float64 never uses Winograd. ValueError for other text.
+// How float32 convolutions on the CPU are computed: "direct" (the default, or IGCAM_CONV), or
+// "winograd": 3x3 stride-1 convolutions as oneDNN's Winograd F(4x4, 3x3) where it has a
+// kernel for the shape (faster; results differ at the rounding level with the batch an image
+// is in). float64 never uses Winograd. ValueError for other text.
 void set_conv_algorithm(const std::string& name);
 std::string conv_algorithm();
 

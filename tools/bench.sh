@@ -10,10 +10,10 @@
 #                  [--scorecam-rounds 1] [--batched-repeats 3] [--images 64]
 #                  [--batches 1,8,16,32,64] [--threads 2]
 #                  [--batch 50] [--only-batch] [--dir build/bench] [--markdown]
-#                  [--device cpu|cuda] [--tf32] [--conv auto|direct] [--igcam-bench PATH] [--python PATH]
+#                  [--device cpu|cuda] [--tf32] [--conv direct|winograd] [--igcam-bench PATH] [--python PATH]
 #
-# --conv chooses igcam's float32 CPU convolutions (auto: Winograd for 3x3 stride 1 where
-# oneDNN has it, the default; direct: never); PyTorch's side has no Winograd and stays as it is.
+# --conv chooses igcam's float32 CPU convolutions (direct, the default; winograd: 3x3
+# stride-1 ones as Winograd where oneDNN has it); PyTorch's side has no Winograd and stays as it is.
 # --device cuda times both sides on the GPU (synchronised, peak GPU memory of each side's
 # allocator); --tf32 lets both use TF32 tensor cores. --igcam-bench and --python point at
 # another build or interpreter (a GPU machine's PyTorch, for instance).
@@ -39,7 +39,7 @@ models=resnet50,vgg16
 methods=forward,gradcam,gradcam++,igcam,scorecam,batched-gradcam
 repeats=10 warmup=2 rounds=3 scorecam_repeats=3 scorecam_rounds=1 batched_repeats=3 images=64 batches=1,8,16,32,64
 threads=2 dir=build/bench markdown=() batch=50 only_batch=()
-device=cpu tf32=() conv=auto igcam_bench=build/bin/igcam-bench python=/usr/bin/python3
+device=cpu tf32=() conv=direct igcam_bench=build/bin/igcam-bench python=/usr/bin/python3
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --models) models=$2; shift 2 ;;
@@ -69,7 +69,7 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 
-[[ $conv == auto || $conv == direct ]] || { echo "bench.sh: --conv must be auto or direct, got '$conv'" >&2; exit 2; }
+[[ $conv == direct || $conv == winograd ]] || { echo "bench.sh: --conv must be direct or winograd, got '$conv'" >&2; exit 2; }
 
 tcmalloc=/usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4
 preload=()

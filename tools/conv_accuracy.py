@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """How far igcam's float32 results are from its float64 ones, per convolution algorithm.
 
-Usage: tools/conv_accuracy.py [--models resnet50,vgg16] [--conv auto,direct] [--images 20]
+Usage: tools/conv_accuracy.py [--models resnet50,vgg16] [--conv winograd,direct] [--images 20]
                               [--igcam-images 4] [--steps 16] [--dir build/bench/accuracy]
                               [--igcam-run PATH] [--igcam-audit PATH]
 
@@ -47,7 +47,7 @@ def worst(audit, suffix):
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--models", default="resnet50,vgg16")
-    p.add_argument("--conv", default="auto,direct")
+    p.add_argument("--conv", default="winograd,direct")
     p.add_argument("--images", type=int, default=20)
     p.add_argument("--igcam-images", type=int, default=4)
     p.add_argument("--steps", type=int, default=16)

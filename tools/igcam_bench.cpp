@@ -39,7 +39,7 @@ struct Options {
     bool only_batch = false;  // IG-CAM and Score-CAM in passes of `batch` only, not also of 10
     std::string device = "cpu";
     bool tf32 = false;
-    std::string conv;  // empty: IGCAM_CONV, else auto
+    std::string conv;  // empty: IGCAM_CONV, else direct
 };
 
 // Everything the timed methods use, built in this one place: where the model and the input
@@ -175,9 +175,9 @@ int main(int argc, char** argv) {
     app.add_flag("--peak", o.peak, "Also measure the GEMM and convolution rates (the floor's peak)");
     app.add_option("--device", o.device, "cpu, cuda, cuda:N or auto")->capture_default_str();
     app.add_flag("--tf32", o.tf32, "On a GPU, TF32 tensor-core math for float32 convolutions and GEMMs");
-    app.add_option("--conv", o.conv, "Float32 CPU convolutions: auto (Winograd for 3x3 stride 1 where oneDNN has "
-                                     "it) or direct; default: IGCAM_CONV, else auto")
-        ->check(CLI::IsMember({"auto", "direct"}));
+    app.add_option("--conv", o.conv, "Float32 CPU convolutions: direct, or winograd for 3x3 stride 1 where oneDNN "
+                                     "has it; default: IGCAM_CONV, else direct")
+        ->check(CLI::IsMember({"direct", "winograd"}));
     CLI11_PARSE(app, argc, argv);
     try {
         batches_of("batched-gradcam", o);  // a bad --batches is a usage error, found before any work

@@ -109,9 +109,9 @@ int main(int argc, char** argv) {
         ->capture_default_str();
     app.add_option("--device", device, "auto, cpu, cuda or cuda:N")->capture_default_str();
     app.add_flag("--tf32", tf32, "On a GPU, allow TF32 tensor cores for float32 (see igcam-run --help)");
-    app.add_option("--conv", conv, "Float32 CPU convolutions: auto (Winograd for 3x3 stride 1 where oneDNN has it) "
-                                   "or direct (see igcam-run --help); default: IGCAM_CONV, else auto")
-        ->check(CLI::IsMember({"auto", "direct"}));
+    app.add_option("--conv", conv, "Float32 CPU convolutions: direct, or winograd for 3x3 stride 1 where oneDNN "
+                                   "has it (see igcam-run --help); default: IGCAM_CONV, else direct")
+        ->check(CLI::IsMember({"direct", "winograd"}));
     app.add_option("--batch", o.batch, "Images per pass, and rows per pass for IG-CAM steps, Score-CAM masks, "
                                        "ablations and the masked inputs of the fidelity metrics; default: from "
                                        "available memory")->check(CLI::Range(int64_t{1}, int64_t{4096}));

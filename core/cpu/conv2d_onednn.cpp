@@ -178,8 +178,11 @@ dnnl::primitive_attr attributes(PostOps post = {}) {
 }
 
 // Winograd F(4x4, 3x3) computes a 3x3 stride-1 convolution with about a third of the
-// multiplications; where oneDNN has no kernel for the shape (its channel counts, post-ops,
-// the CPU) creating the primitive fails and the convolution stays direct.
+// multiplications (oneDNN picks F(2x2, 3x3) for a batch of 1); where oneDNN has no kernel
+// for the shape (its channel counts, post-ops, the CPU) creating the primitive fails and the
+// convolution stays direct. It is opt-in (--conv winograd): its kernels block the work by
+// the batch size, so an image's result differs at the rounding level with what else is in
+// its batch, where direct convolution gives every image the same bits in any batch.
 // NOTE: its float32 rounding is larger than direct convolution's: F(4x4, 3x3) 6-10 x on
 // ResNet-50's 3x3 shapes, up to 2.4e-6 relative (against a float64 loop,
 // tests/core/test_conv.cpp); every float32 reference test's tolerance still holds.
@@ -205,8 +208,9 @@ std::shared_ptr<Entry> create(const Conv2dGeometry& g, Direction direction, bool
     const auto algo = dnnl::algorithm::convolution_direct;
     const memory::desc x_layout = activation_desc(d.x), y_layout = activation_desc(d.y);
     if (direction == Direction::Forward) {
+        const bool has_bias = bias || post.affine;
         auto forward = [&](dnnl::algorithm kind) {
-            const auto pd = forward_desc(d, bias || post.affine, dnnl::prop_kind::forward_inference, post, kind);
+            const auto pd = forward_desc(d, has_bias, dnnl::prop_kind::forward_inference, post, kind);
             e->implementation = pd.impl_info_str();
             e->primitive = dnnl::convolution_forward(pd);
             e->args = {DNNL_ARG_SRC, DNNL_ARG_WEIGHTS, DNNL_ARG_DST};

@@ -39,10 +39,10 @@ const Choice& choice() {
 std::atomic<bool>& winograd_switch() {
     static std::atomic<bool> on = [] {
         const char* env = std::getenv("IGCAM_CONV");
-        const std::string asked = env != nullptr ? env : "auto";
-        IGCAM_CHECK(asked == "auto" || asked == "direct", ValueError, "IGCAM_CONV must be 'auto' or 'direct', got '",
-                    asked, "'");
-        return asked == "auto";
+        const std::string asked = env != nullptr ? env : "direct";
+        IGCAM_CHECK(asked == "winograd" || asked == "direct", ValueError,
+                    "IGCAM_CONV must be 'direct' or 'winograd', got '", asked, "'");
+        return asked == "winograd";
     }();
     return on;
 }

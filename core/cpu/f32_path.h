@@ -22,7 +22,7 @@ std::string f32_path_name();
 
 // Whether float32 3x3 stride-1 convolutions on oneDNN may run as Winograd F(4x4, 3x3)
 // (where oneDNN has a kernel for the shape; others stay direct). The first value comes from
-// IGCAM_CONV: "auto" (the default) or "direct" (never); ValueError for anything else.
+// IGCAM_CONV: "direct" (the default: never) or "winograd"; ValueError for anything else.
 // float64 never uses Winograd: it runs on im2col + OpenBLAS.
 bool winograd_enabled();
 void set_winograd(bool enabled);
