@@ -128,6 +128,9 @@ void set_conv_algorithm(const std::string& name) {
 
 std::string conv_algorithm() { return cpu::winograd_enabled() ? "winograd" : "direct"; }
 
+void set_bf16(bool enabled) { cpu::set_bf16(enabled); }
+bool bf16_enabled() { return cpu::bf16_enabled(); }
+
 std::string backend_summary() {
     std::string text = detail::concat("cpu: ", cpu::num_threads(), " threads; conv + GEMM f32: ", cpu::f32_path_name(),
                                       ", f64: ", cpu::blas_name(), "; ");

@@ -36,6 +36,12 @@ bool tf32_enabled();
 void set_conv_algorithm(const std::string& name);
 std::string conv_algorithm();
 
+// bfloat16 inputs and weights for float32 convolutions on the CPU (float32 accumulation and
+// output), off by default. ValueError naming the CPU's instruction set where it lacks
+// AVX512-BF16, or where float32 does not run on oneDNN. Not on a GPU yet.
+void set_bf16(bool enabled);
+bool bf16_enabled();
+
 // Picks the device for --device: "auto" is cuda:0 when a CUDA device is usable, else the
 // CPU; "cpu", "cuda" and "cuda:N" are taken as written. Throws ValueError for other text
 // and DeviceError for a CUDA device this build or machine does not have.

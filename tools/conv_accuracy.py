@@ -1,13 +1,13 @@
 #!/usr/bin/python3
 """How far igcam's float32 results are from its float64 ones, per convolution algorithm.
 
-Usage: tools/conv_accuracy.py [--models resnet50,vgg16] [--conv winograd,direct] [--images 20]
+Usage: tools/conv_accuracy.py [--models resnet50,vgg16] [--conv winograd,direct,bf16] [--images 20]
                               [--igcam-images 4] [--steps 16] [--dir build/bench/accuracy]
                               [--igcam-run PATH] [--igcam-audit PATH]
 
 For each model (torchvision's architecture, random weights with seed 0, as tools/bench.sh
 uses; written by tools/export_torchvision.py) and each --conv setting: --images seeded
-random 224 x 224 images explained with Grad-CAM in float32 and in float64 (igcam-run
+random 224 x 224 images (bf16: igcam-run --bf16, bfloat16 convolution inputs) explained with Grad-CAM in float32 and in float64 (igcam-run
 --dump), the first --igcam-images of them with IG-CAM too (--steps steps); igcam-audit
 gives each tensor's max |f32 - f64| / max |f64|; printed per model and setting: the worst
 over the images for the logits, the Grad-CAM map and the IG-CAM map, and how many images'
@@ -35,8 +35,9 @@ def run(command):
 
 def explain(args, weights, images, methods, dtype, conv, dump):
     flags = [f for image in images for f in ("--image", image)]
+    setting = ["--bf16"] if conv == "bf16" else ["--conv", conv]
     run([args.igcam_run, "--weights", weights, *flags, "--method", methods, "--steps", args.steps, "--dtype", dtype,
-         "--conv", conv, "--dump", dump, "--out", dump.with_suffix(""), "-q"])
+         *setting, "--dump", dump, "--out", dump.with_suffix(""), "-q"])
 
 
 def worst(audit, suffix):
@@ -47,7 +48,7 @@ def worst(audit, suffix):
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--models", default="resnet50,vgg16")
-    p.add_argument("--conv", default="winograd,direct")
+    p.add_argument("--conv", default="winograd,direct,bf16")
     p.add_argument("--images", type=int, default=20)
     p.add_argument("--igcam-images", type=int, default=4)
     p.add_argument("--steps", type=int, default=16)

@@ -40,6 +40,7 @@ struct Options {
     std::string device = "cpu";
     bool tf32 = false;
     std::string conv;  // empty: IGCAM_CONV, else direct
+    bool bf16 = false;
 };
 
 // Everything the timed methods use, built in this one place: where the model and the input
@@ -56,6 +57,7 @@ Setup make_setup(const Options& o) {
     Setup s{resolve_device(o.device), models::load_model(o.weights, DType::F32), Tensor(), "", {}};
     set_tf32(o.tf32);
     if (!o.conv.empty()) set_conv_algorithm(o.conv);
+    set_bf16(o.bf16);
     s.model.to(s.device);
     s.layer = o.layer.empty() ? s.model.default_layer : o.layer;
     s.input = o.input.empty() ? random_uniform(Shape{1, 3, o.size, o.size}, -2, 2, 7) : io::read_npy(o.input).to(DType::F32);
@@ -178,6 +180,7 @@ int main(int argc, char** argv) {
     app.add_option("--conv", o.conv, "Float32 CPU convolutions: direct, or winograd for 3x3 stride 1 where oneDNN "
                                      "has it; default: IGCAM_CONV, else direct")
         ->check(CLI::IsMember({"direct", "winograd"}));
+    app.add_flag("--bf16", o.bf16, "On the CPU, bfloat16 inputs and weights for float32 convolutions");
     CLI11_PARSE(app, argc, argv);
     try {
         batches_of("batched-gradcam", o);  // a bad --batches is a usage error, found before any work
@@ -197,6 +200,7 @@ int main(int argc, char** argv) {
                               {"device", device_description(s.device)},
                               {"tf32", tf32_enabled()},
                               {"conv", conv_algorithm()},
+                              {"bf16", bf16_enabled()},
                               {"blas", blas_version()},
                               {"methods", nlohmann::json::object()}};
         std::stringstream list(o.methods);

@@ -52,7 +52,7 @@ int main(int argc, char** argv) {
     int64_t batch = 0;
     double alpha = 0.5;
     bool list_layers = false, show_backend = false, info = false, json = false, trace = false, quiet = false;
-    bool tf32 = false, report = false;
+    bool tf32 = false, report = false, bf16 = false;
 
     app.add_option("-w,--weights", weights,
                    "Weight file, its kind read from its contents: a torch.save state dict or checkpoint (.pth/.pt), "
@@ -117,6 +117,9 @@ int main(int argc, char** argv) {
                  "where oneDNN has it: faster, rounding up to 2.4e-6 relative per layer against 3e-7 direct, and an "
                  "image's maps then differ at that level with the batch it is in); default: IGCAM_CONV, else direct")
         ->check(CLI::IsMember({"direct", "winograd"}));
+    app.add_flag("--bf16", bf16, "On the CPU, float32 convolutions read bfloat16 copies of their input and weights "
+                                 "(float32 accumulation and output; needs AVX512-BF16; maps then differ from "
+                                 "float32 by about 1e-2 relative). Off by default; recorded in the report");
     app.add_flag("--tf32", tf32, "On a GPU, let float32 convolutions and GEMMs use TF32 tensor cores (faster; "
                                  "maps then differ from strict float32 by about 1e-3 relative). Off by default");
     app.add_option("--demo", demo,
@@ -143,6 +146,13 @@ int main(int argc, char** argv) {
         ranks.together([&] {
                 const igcam::DType dtype = igcam::parse_dtype(dtype_text);
             if (!conv.empty()) igcam::set_conv_algorithm(conv);
+            if (bf16) {
+                try {
+                    igcam::set_bf16(true);
+                } catch (const igcam::ValueError& e) {
+                    throw igcam::tools::UsageError(std::string("--bf16: ") + e.what());
+                }
+            }
             if (show_backend) {
                 if (ranks.root()) std::cout << igcam::backend_summary() << "\n";
                 return;

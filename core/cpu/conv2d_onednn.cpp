@@ -190,14 +190,20 @@ bool winograd_shape(const Conv2dGeometry& g) {
     return winograd_enabled() && g.kernel_h == 3 && g.kernel_w == 3 && g.stride_h == 1 && g.stride_w == 1;
 }
 
+// With `bf16` the input and the weights are read as bfloat16 (in layouts oneDNN picks; the
+// float32 activation and weights are reordered into them), the output stays float32 and
+// accumulates in float32.
 dnnl::convolution_forward::primitive_desc forward_desc(const Dims& d, bool bias, dnnl::prop_kind kind,
                                                        PostOps post = {},
-                                                       dnnl::algorithm algo = dnnl::algorithm::convolution_direct) {
+                                                       dnnl::algorithm algo = dnnl::algorithm::convolution_direct,
+                                                       bool bf16 = false) {
     using Conv = dnnl::convolution_forward;
-    const memory::desc x = activation_desc(d.x), y = activation_desc(d.y);
-    const Conv::desc desc = bias ? Conv::desc(kind, algo, x, any(d.weight), plain(d.bias, Tag::x), y, d.strides,
+    const memory::desc x = bf16 ? memory::desc(d.x, memory::data_type::bf16, Tag::any) : activation_desc(d.x);
+    const memory::desc y = activation_desc(d.y);
+    const memory::desc w = bf16 ? memory::desc(d.weight, memory::data_type::bf16, Tag::any) : any(d.weight);
+    const Conv::desc desc = bias ? Conv::desc(kind, algo, x, w, plain(d.bias, Tag::x), y, d.strides,
                                               d.padding_l, d.padding_r)
-                                 : Conv::desc(kind, algo, x, any(d.weight), y, d.strides, d.padding_l, d.padding_r);
+                                 : Conv::desc(kind, algo, x, w, y, d.strides, d.padding_l, d.padding_r);
     return Conv::primitive_desc(desc, attributes(post), engine());
 }
 
@@ -210,7 +216,7 @@ std::shared_ptr<Entry> create(const Conv2dGeometry& g, Direction direction, bool
     if (direction == Direction::Forward) {
         const bool has_bias = bias || post.affine;
         auto forward = [&](dnnl::algorithm kind) {
-            const auto pd = forward_desc(d, has_bias, dnnl::prop_kind::forward_inference, post, kind);
+            const auto pd = forward_desc(d, has_bias, dnnl::prop_kind::forward_inference, post, kind, bf16_enabled());
             e->implementation = pd.impl_info_str();
             e->primitive = dnnl::convolution_forward(pd);
             e->args = {DNNL_ARG_SRC, DNNL_ARG_WEIGHTS, DNNL_ARG_DST};
@@ -220,7 +226,7 @@ std::shared_ptr<Entry> create(const Conv2dGeometry& g, Direction direction, bool
         };
         // Winograd where winograd_shape allows it and oneDNN has the kernel and the reorders
         // into its weights' layout; direct otherwise.
-        if (winograd_shape(g)) {
+        if (winograd_shape(g) && !bf16_enabled()) {
             try {
                 forward(dnnl::algorithm::convolution_winograd);
                 return e;
@@ -261,7 +267,7 @@ Key key_of(const Conv2dGeometry& g, Direction direction, bool bias, PostOps post
     const int64_t flags = (bias ? 1 : 0) | (post.affine ? 2 : 0) | (post.relu ? 4 : 0) | (post.residual ? 8 : 0);
     return {g.batch,    g.in_channels, g.in_h,     g.in_w,  g.out_channels, g.kernel_h,
             g.kernel_w, g.stride_h,    g.stride_w, g.pad_top, g.pad_left,   g.out_h,
-            g.out_w,    static_cast<int64_t>(direction), flags, winograd_shape(g) ? 1 : 0};
+            g.out_w,    static_cast<int64_t>(direction), flags, (winograd_shape(g) ? 1 : 0) | (bf16_enabled() ? 2 : 0)};
 }
 
 // Primitives by geometry, shared by all threads. Entries are handed out as shared_ptr, so

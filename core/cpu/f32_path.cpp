@@ -51,7 +51,28 @@ std::atomic<bool>& winograd_switch() {
 
 bool f32_uses_onednn() { return choice().onednn; }
 
+std::atomic<bool>& bf16_switch() {
+    static std::atomic<bool> on{false};
+    return on;
+}
+
 bool winograd_enabled() { return winograd_switch().load(); }
+
+bool bf16_enabled() { return bf16_switch().load(); }
+
+void set_bf16(bool enabled) {
+    if (enabled) {
+#ifdef IGCAM_WITH_ONEDNN
+        IGCAM_CHECK(choice().onednn, ValueError, "bfloat16 convolutions run on oneDNN, but float32 runs on ",
+                    choice().why);
+        IGCAM_CHECK(onednn::has_bf16(), ValueError, "bfloat16 convolutions need a CPU with AVX512-BF16; oneDNN runs ",
+                    onednn::cpu_isa(), " here");
+#else
+        detail::throw_error<ValueError>("bfloat16 convolutions need oneDNN, which this build does not have");
+#endif
+    }
+    bf16_switch().store(enabled);
+}
 void set_winograd(bool enabled) { winograd_switch().store(enabled); }
 
 Layout f32_activation_layout(int64_t channels) {
@@ -64,7 +85,9 @@ Layout f32_activation_layout(int64_t channels) {
 
 std::string f32_path_name() {
 #ifdef IGCAM_WITH_ONEDNN
-    if (choice().onednn) return onednn::version() + (winograd_enabled() ? ", Winograd for 3x3 stride 1" : ", direct");
+    if (choice().onednn)
+        return onednn::version() + (winograd_enabled() ? ", Winograd for 3x3 stride 1" : ", direct") +
+               (bf16_enabled() ? ", bfloat16 inputs" : "");
 #endif
     return detail::concat("im2col + ", blas_name(), " (", choice().why, ")");
 }

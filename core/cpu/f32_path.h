@@ -27,6 +27,13 @@ std::string f32_path_name();
 bool winograd_enabled();
 void set_winograd(bool enabled);
 
+// Whether float32 convolutions' forward on oneDNN reads bfloat16 copies of its input and
+// weights (float32 accumulation and output): off by default. set_bf16(true) throws
+// ValueError where the CPU lacks AVX512-BF16 (or ONEDNN_MAX_CPU_ISA caps it below
+// AVX512_CORE_BF16) or the build has no oneDNN, naming what was found.
+bool bf16_enabled();
+void set_bf16(bool enabled);
+
 // A float32 (N, C, H, W) activation as a oneDNN op reads it: the values and their layout
 // (core/layout.h), so values a previous oneDNN op left channel-blocked are read as they are.
 struct F32Activation {

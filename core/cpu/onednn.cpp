@@ -16,6 +16,27 @@ std::string version() {
     return detail::concat("oneDNN ", v->major, ".", v->minor, ".", v->patch);
 }
 
+std::string cpu_isa() {
+    switch (dnnl::get_effective_cpu_isa()) {
+        case dnnl::cpu_isa::sse41: return "sse41";
+        case dnnl::cpu_isa::avx: return "avx";
+        case dnnl::cpu_isa::avx2: return "avx2";
+        case dnnl::cpu_isa::avx2_vnni: return "avx2_vnni";
+        case dnnl::cpu_isa::avx512_core: return "avx512_core";
+        case dnnl::cpu_isa::avx512_core_vnni: return "avx512_core_vnni";
+        case dnnl::cpu_isa::avx512_core_bf16: return "avx512_core_bf16";
+        case dnnl::cpu_isa::avx512_core_amx: return "avx512_core_amx";
+        default: return "an instruction set without AVX512-BF16";
+    }
+}
+
+bool has_bf16() {
+    // The ISA values are nested bit sets: AMX includes BF16, which includes AVX512-VNNI.
+    const auto isa = static_cast<unsigned>(dnnl::get_effective_cpu_isa());
+    const auto bf16 = static_cast<unsigned>(dnnl::cpu_isa::avx512_core_bf16);
+    return (isa & bf16) == bf16;
+}
+
 dnnl::engine& engine() {
     static dnnl::engine instance(dnnl::engine::kind::cpu, 0);
     return instance;

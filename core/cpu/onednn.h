@@ -16,6 +16,10 @@ namespace igcam::cpu::onednn {
 
 // "oneDNN 2.6.3": the library loaded at run time.
 std::string version();
+// The instruction set oneDNN's kernels run with ("avx512_core_bf16", ...), and whether it
+// has AVX512-BF16 (ONEDNN_MAX_CPU_ISA lowers both).
+std::string cpu_isa();
+bool has_bf16();
 
 dnnl::engine& engine();
 // The calling thread's stream (CPU streams run in order and are not meant to be shared).

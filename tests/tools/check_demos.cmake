@@ -39,4 +39,10 @@ run_tool(2 out --demo sensitivity --device gpu)
 expect_single_error("${out}" "${out_err}" "unknown device 'gpu' \\(expected cpu, cuda or cuda:N\\)")
 run_tool(2 out --demo sensitivity --device cuda:99)
 expect_single_error("${out}" "${out_err}" "--device cuda:99: ")
+# --bf16 on a CPU without AVX512-BF16, simulated by capping oneDNN's instruction set below
+# it: a usage error naming what oneDNN runs.
+set(ENV{ONEDNN_MAX_CPU_ISA} AVX512_CORE)
+run_tool(2 out --bf16 --backend)
+expect_single_error("${out}" "${out_err}" "--bf16: bfloat16 convolutions need ")
+unset(ENV{ONEDNN_MAX_CPU_ISA})
 message(STATUS "igcam-run demos and exit codes: OK")
