@@ -163,6 +163,9 @@ int main(int argc, char** argv) {
             } catch (const igcam::Error& e) {
                 throw igcam::tools::UsageError(e.what());
             }
+            if (bf16 && where.is_cuda())
+                throw igcam::tools::UsageError("--bf16 runs on the CPU only (not on " + where.to_string() +
+                                               " yet): pass --device cpu");
             igcam::set_tf32(tf32);
             if (!demo.empty()) {
                 igcam::tools::DemoOptions options;
