@@ -47,16 +47,17 @@ std::atomic<bool>& winograd_switch() {
     return on;
 }
 
-}  // namespace
-
-bool f32_uses_onednn() { return choice().onednn; }
-
 std::atomic<bool>& bf16_switch() {
     static std::atomic<bool> on{false};
     return on;
 }
 
+}  // namespace
+
+bool f32_uses_onednn() { return choice().onednn; }
+
 bool winograd_enabled() { return winograd_switch().load(); }
+void set_winograd(bool enabled) { winograd_switch().store(enabled); }
 
 bool bf16_enabled() { return bf16_switch().load(); }
 
@@ -73,7 +74,6 @@ void set_bf16(bool enabled) {
     }
     bf16_switch().store(enabled);
 }
-void set_winograd(bool enabled) { winograd_switch().store(enabled); }
 
 Layout f32_activation_layout(int64_t channels) {
 #ifdef IGCAM_WITH_ONEDNN
@@ -85,9 +85,11 @@ Layout f32_activation_layout(int64_t channels) {
 
 std::string f32_path_name() {
 #ifdef IGCAM_WITH_ONEDNN
-    if (choice().onednn)
-        return onednn::version() + (winograd_enabled() ? ", Winograd for 3x3 stride 1" : ", direct") +
-               (bf16_enabled() ? ", bfloat16 inputs" : "");
+    if (choice().onednn) {
+        // bfloat16 convolutions are direct: oneDNN has no bfloat16 Winograd.
+        if (bf16_enabled()) return onednn::version() + ", direct, bfloat16 inputs";
+        return onednn::version() + (winograd_enabled() ? ", Winograd for 3x3 stride 1" : ", direct");
+    }
 #endif
     return detail::concat("im2col + ", blas_name(), " (", choice().why, ")");
 }

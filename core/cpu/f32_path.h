@@ -28,7 +28,8 @@ bool winograd_enabled();
 void set_winograd(bool enabled);
 
 // Whether float32 convolutions' forward on oneDNN reads bfloat16 copies of its input and
-// weights (float32 accumulation and output): off by default. set_bf16(true) throws
+// weights (float32 accumulation and output; always direct convolution, even with
+// winograd_enabled(): oneDNN has no bfloat16 Winograd): off by default. set_bf16(true) throws
 // ValueError where the CPU lacks AVX512-BF16 (or ONEDNN_MAX_CPU_ISA caps it below
 // AVX512_CORE_BF16) or the build has no oneDNN, naming what was found.
 bool bf16_enabled();
