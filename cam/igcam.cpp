@@ -19,8 +19,8 @@ namespace {
 Tensor row(const Tensor& t, int64_t i) { return t.slice_batch(i, i + 1); }
 
 // The running Riemann-Stieltjes sum of one image along its path. The per-interval sums stay
-// on the tensors' device until `total`, which reads them back once and adds them in double
-// (a GPU is not stopped at every step).
+// on the tensors' device until `running`, which reads them back once and adds them in
+// double (a GPU is not stopped at every step).
 struct Audit {
     Riemann rule;
     Tensor previous_a, previous_g;  // at the previous path point
@@ -64,11 +64,7 @@ struct Audit {
         if (rule == Riemann::Left && previous_a.defined())
             terms.push_back(ops::sum(ops::mul(previous_g, ops::sub(input_a, previous_a))));
     }
-    double total() const {
-        const std::vector<double> sums = running();
-        return sums.empty() ? 0.0 : sums.back();
-    }
-    // The sum after each interval, in path order.
+    // The sum after each interval, in path order; its last value is the audit's total.
     std::vector<double> running() const {
         std::vector<double> sums;
         if (terms.empty()) return sums;
@@ -257,7 +253,10 @@ Integrated integrate(const Paths& p, ChunkLoop& rows, const Progress& progress) 
         audits[n].finish(row(p.input_activations, n));
         IgCamAudit audit{p.score_input[n], p.score_baseline[n], 0, 0};
         const double change = audit.score_input - audit.score_baseline;
-        audit.stieltjes_sum = o.riemann == Riemann::Middle ? std::numeric_limits<double>::quiet_NaN() : audits[n].total();
+        const std::vector<double> running = audits[n].running();
+        audit.stieltjes_sum = o.riemann == Riemann::Middle ? std::numeric_limits<double>::quiet_NaN()
+                              : running.empty()             ? 0.0
+                                                            : running.back();
         audit.relative_gap = std::abs(audit.stieltjes_sum - change) / std::max(std::abs(change), 1e-12);
         out.audits.push_back(audit);
         out.maps.push_back(o.relu == StepRelu::Final ? ops::relu_forward(maps[n]) : maps[n]);
@@ -266,7 +265,7 @@ Integrated integrate(const Paths& p, ChunkLoop& rows, const Progress& progress) 
         path.scores = ops::concat_batch(path_scores[n]).to_vector();
         for (double squared : ops::concat_batch(path_norms[n]).to_vector())
             path.gradient_norms.push_back(std::sqrt(squared));
-        if (o.riemann != Riemann::Middle) path.running_sum = audits[n].running();
+        if (o.riemann != Riemann::Middle) path.running_sum = running;
         path.step_maps = ops::concat_batch(path_maps[n]);
         out.paths.push_back(std::move(path));
         if (p.keep_steps) out.steps.push_back(IgCamSteps{ops::concat_batch(kept_a[n]), ops::concat_batch(kept_g[n])});

@@ -6,6 +6,8 @@
 #include <limits>
 #include <set>
 
+#include "tools/number_text.h"
+
 namespace igcam::tools {
 namespace {
 
@@ -43,11 +45,7 @@ std::string index_text(const std::vector<int64_t>& index) {
     return text.append("]");
 }
 
-std::string number(double v, const char* format = "%.3g") {
-    char text[32];
-    std::snprintf(text, sizeof text, format, v);
-    return text;
-}
+std::string number(double v, const char* format = "%.3g") { return number_text(v, format); }
 
 // Both sides' values, element by element: the worst finite difference and where it is.
 void compare_values(const Tensor& ours, const Tensor& reference, TensorComparison& row) {

@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "cam/colormap.h"
+#include "tools/number_text.h"
 #include "tools/svg_plot.h"
 
 namespace igcam::tools {
@@ -41,11 +42,7 @@ nav a { margin-right: 12px; }
 
 std::string esc(const std::string& s) { return xml_escape(s); }
 
-std::string num(double v, const char* pattern = "%.6g") {
-    char text[48];
-    std::snprintf(text, sizeof text, pattern, v);
-    return text;
-}
+std::string num(double v, const char* pattern = "%.6g") { return number_text(v, pattern); }
 
 // "0.12 ms", "3.4 ms", "764 ms": two significant digits below 100, whole milliseconds above.
 std::string milliseconds(double ms) { return num(ms, ms >= 100 ? "%.0f" : "%.2g") + " ms"; }

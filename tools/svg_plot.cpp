@@ -1,21 +1,17 @@
 #include "tools/svg_plot.h"
 
+#include "tools/number_text.h"
+
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <limits>
 
 namespace igcam::tools {
 namespace {
 
-std::string format(const char* pattern, double v) {
-    char text[48];
-    std::snprintf(text, sizeof text, pattern, v);
-    return text;
-}
-std::string px(double v) { return format("%.3f", v); }
-std::string value(double v) { return format("%.9g", v); }
-std::string tick_label(double v) { return format("%.6g", std::abs(v) < 1e-12 ? 0.0 : v); }
+std::string px(double v) { return number_text(v, "%.3f"); }
+std::string value(double v) { return number_text(v, "%.9g"); }
+std::string tick_label(double v) { return number_text(std::abs(v) < 1e-12 ? 0.0 : v, "%.6g"); }
 
 // The range [lo, hi] widened to the ticks around it; a flat range gets some height.
 void padded_range(double& lo, double& hi) {

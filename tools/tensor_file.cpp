@@ -1,6 +1,5 @@
 #include "tools/tensor_file.h"
 
-#include <cstdio>
 #include <cstring>
 #include <fstream>
 
@@ -8,6 +7,7 @@
 #include "core/io/npy.h"
 #include "models/hdf5_file.h"
 #include "models/zip_archive.h"
+#include "tools/number_text.h"
 
 namespace igcam::tools {
 namespace {
@@ -15,12 +15,6 @@ namespace {
 // The attributes an audit shows or compares, where present.
 const char* const kRootAttributes[] = {"layer", "reference", "igcam_version", "dtype"};
 const char* const kGroupAttributes[] = {"class"};
-
-std::string number_text(double v) {
-    char text[32];
-    std::snprintf(text, sizeof text, "%.17g", v);
-    return text;
-}
 
 void read_attribute(const h5::File& file, const std::string& object, const std::string& name,
                     const std::string& key, TensorFile& out) {
@@ -33,7 +27,7 @@ void read_attribute(const h5::File& file, const std::string& object, const std::
     }
     try {
         const std::vector<double> values = file.number_attribute(object, name);
-        if (values.size() == 1) out.attributes[key] = number_text(values[0]);
+        if (values.size() == 1) out.attributes[key] = number_text(values[0], "%.17g");
     } catch (const FormatError&) {
         // neither: nothing an audit compares
     }
